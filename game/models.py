@@ -1,0 +1,225 @@
+"""What a Killer game is made of. The rules that change it live in game/rules.py, nowhere else."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from game import codes
+
+
+class Game(models.Model):
+    class Status(models.TextChoices):
+        SETUP = "setup", _("Not started")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        FINISHED = "finished", _("Finished")
+
+    class ConfirmationMode(models.TextChoices):
+        VICTIM = "victim", _("The victim confirms declared kills")
+        AUTOMATIC = "automatic", _("Declared kills count at once")
+        CODE_ONLY = "code_only", _("No declarations: death codes and self-reports only")
+
+    name = models.CharField(_("name"), max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.SETUP)
+    confirmation_mode = models.CharField(
+        _("confirmation mode"),
+        max_length=10,
+        choices=ConfirmationMode,
+        default=ConfirmationMode.VICTIM,
+    )
+    feed_names_killers = models.BooleanField(_("kill feed names the killers"), default=True)
+    killer_inherits_mission = models.BooleanField(
+        _("killer inherits the victim's mission"),
+        default=True,
+        help_text=_("Otherwise the killer draws a new mission from the pool."),
+    )
+    winner = models.ForeignKey(
+        "Player",
+        verbose_name=_("winner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Bumped by every rule that changes the game: player pages use it as their ETag.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("game")
+        verbose_name_plural = _("games")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_live(self):
+        """Running or paused: the cycle exists."""
+        return self.status in (self.Status.RUNNING, self.Status.PAUSED)
+
+
+class PlayerQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(alive=True)
+
+    def ranked(self):
+        """Leaderboard order: most kills first, then whoever stayed in longest."""
+        return self.order_by("-kill_count", "-alive", F("eliminated_at").desc(nulls_first=True), "name", "pk")
+
+
+class Player(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="players")
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"), blank=True)
+    group = models.CharField(_("group"), max_length=100, blank=True)
+    login_code = models.CharField(_("login code"), max_length=32, unique=True, default=codes.new_login_code)
+    death_code = models.CharField(_("death code"), max_length=32, unique=True, default=codes.new_death_code)
+    alive = models.BooleanField(_("alive"), default=True)
+    dropped_out = models.BooleanField(_("dropped out"), default=False)
+    target = models.ForeignKey(
+        "self",
+        verbose_name=_("target"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    mission = models.ForeignKey(
+        "Mission",
+        verbose_name=_("mission"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kill_count = models.PositiveIntegerField(_("kills"), default=0)
+    eliminated_at = models.DateTimeField(_("eliminated at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PlayerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("player")
+        verbose_name_plural = _("players")
+        constraints = [
+            # The cycle: nobody is hunted by two players. The rules clear a target before they
+            # hand it to someone else, and rely on this to catch any rule that forgets.
+            models.UniqueConstraint(
+                fields=["target"], condition=Q(target__isnull=False), name="one_hunter_per_target"
+            ),
+            models.CheckConstraint(condition=~Q(target=F("pk")), name="not_own_target"),
+            # Only the living hunt.
+            models.CheckConstraint(
+                condition=Q(alive=True) | Q(target__isnull=True), name="dead_players_have_no_target"
+            ),
+        ]
+        indexes = [models.Index(fields=["game", "alive"])]
+
+    def __str__(self):
+        return self.name
+
+
+class Mission(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="missions")
+    text = models.CharField(_("text"), max_length=500)
+    active = models.BooleanField(
+        _("in the pool"), default=True, help_text=_("Only missions in the pool are drawn.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
+
+    def __str__(self):
+        return self.text
+
+
+class KillQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Kill.OPEN_STATUSES)
+
+    def confirmed(self):
+        return self.filter(status=Kill.Status.CONFIRMED)
+
+
+class Kill(models.Model):
+    class Method(models.TextChoices):
+        DECLARED = "declared", _("Declared by the killer")
+        SELF_REPORT = "self_report", _("Reported by the victim")
+        DEATH_CODE = "death_code", _("Victim's death code")
+        GAME_MASTER = "game_master", _("Forced by a game master")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the victim")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DENIED = "denied", _("Disputed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATUSES = (Status.PENDING, Status.DENIED)
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="kills")
+    killer = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="kills_made")
+    victim = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="kills_suffered")
+    mission_text = models.CharField(_("mission"), max_length=500, blank=True)
+    method = models.CharField(_("reported by"), max_length=12, choices=Method)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.CharField(_("resolved by"), max_length=150, blank=True)
+    # The chain as it was just before the kill was confirmed, so that a game master can undo it.
+    victim_target_before = models.ForeignKey(
+        Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    victim_mission_before = models.ForeignKey(
+        Mission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    killer_mission_before = models.ForeignKey(
+        Mission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = KillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("kill")
+        verbose_name_plural = _("kills")
+        constraints = [
+            # One open claim per victim: two hunters (or one hunter twice, from two phones)
+            # cannot both have a kill waiting on the same victim.
+            models.UniqueConstraint(
+                fields=["victim"],
+                condition=Q(status__in=["pending", "denied"]),
+                name="one_open_kill_per_victim",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.killer} → {self.victim} ({self.get_status_display()})"
+
+
+class Event(models.Model):
+    """Append-only log of every state change: who did what, when, with what data."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=40)
+    actor = models.CharField(_("actor"), max_length=150)
+    player = models.ForeignKey(
+        Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.kind}"

@@ -1,0 +1,556 @@
+"""The rules of Killer: the only code that changes a game.
+
+Player pages, the JSON API, the admin and the Google Sheets sync all call these functions. Each one
+runs in a single transaction that starts by locking the game row (`select_for_update` on PostgreSQL;
+on SQLite the IMMEDIATE transaction already holds the database's write lock), then re-reads what it
+needs, checks it and writes. Two requests on the same game therefore run one after the other and the
+second sees what the first did. Nothing in here talks to the network.
+
+Every change writes an Event and bumps `Game.version`, which player pages use to know that
+something changed.
+"""
+
+import random
+import secrets
+from collections import Counter
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from game import codes
+from game.models import Event, Game, Kill, Player
+
+rng = random.SystemRandom()
+
+
+class RuleError(Exception):
+    """A request the rules refuse. The message is for the person who asked, as is."""
+
+    def __init__(self, message, *, status=409):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def actor_for_player(player):
+    return f"player:{player.name} (#{player.pk})"
+
+
+def actor_for_user(user):
+    return f"gm:{user.get_username()}"
+
+
+# --- Game lifecycle -------------------------------------------------------------------------------
+
+
+def game_start(*, game: Game, actor: str) -> Game:
+    """Put every player in one random cycle and hand out missions, without repeats while the pool allows."""
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.SETUP:
+            raise RuleError(_("The game has already started."))
+        players = list(game.players.alive())
+        if len(players) < 2:
+            raise RuleError(_("A game needs at least two players."))
+        pool = list(game.missions.filter(active=True))
+        if not pool:
+            raise RuleError(_("Add at least one mission to the pool first."))
+        rng.shuffle(players)
+        missions = _deal(pool, len(players))
+        for player, mission in zip(players, missions, strict=True):
+            player.mission = mission
+        _link_cycle(game, players)
+        game.status = Game.Status.RUNNING
+        game.started_at = timezone.now()
+        game.save(update_fields=["status", "started_at"])
+        _event(game, "game_started", actor, players=len(players))
+        return game
+
+
+def game_pause(*, game: Game, actor: str) -> Game:
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.RUNNING:
+            raise RuleError(_("Only a running game can be paused."))
+        game.status = Game.Status.PAUSED
+        game.save(update_fields=["status"])
+        _event(game, "game_paused", actor)
+        return game
+
+
+def game_resume(*, game: Game, actor: str) -> Game:
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.PAUSED:
+            raise RuleError(_("Only a paused game can be resumed."))
+        game.status = Game.Status.RUNNING
+        game.save(update_fields=["status"])
+        _event(game, "game_resumed", actor)
+        return game
+
+
+def game_finish(*, game: Game, actor: str) -> Game:
+    """End the game now. The winner is the last survivor, if there is exactly one."""
+    with _locked_game(game.pk) as game:
+        if game.status == Game.Status.FINISHED:
+            raise RuleError(_("The game is already finished."))
+        alive = list(game.players.alive())
+        _finish(game, actor, winner=alive[0] if len(alive) == 1 else None)
+        return game
+
+
+def game_reshuffle(*, game: Game, actor: str) -> Game:
+    """A new random cycle over the players still alive; each keeps their mission."""
+    with _locked_game(game.pk) as game:
+        _require_live(game)
+        players = list(game.players.alive())
+        rng.shuffle(players)
+        for player in players:
+            if player.mission_id is None:
+                player.mission = _draw_mission(game)
+        _link_cycle(game, players)
+        _cancel_stale_kills(game, actor)
+        _event(game, "game_reshuffled", actor, players=len(players))
+        return game
+
+
+def chain_problems(game: Game) -> list[str]:
+    """What is wrong with a live game's chain; empty when the alive players form one whole cycle."""
+    if not game.is_live:
+        return []
+    alive = {p.pk: p for p in game.players.alive()}
+    if len(alive) < 2:
+        return [_("A live game needs at least two players alive.")]
+    problems = []
+    for player in alive.values():
+        if player.target_id is None:
+            problems.append(_("%(player)s has no target.") % {"player": player})
+        elif player.target_id not in alive:
+            problems.append(_("%(player)s hunts a player who is not alive.") % {"player": player})
+        if player.mission_id is None:
+            problems.append(_("%(player)s has no mission.") % {"player": player})
+    if problems:
+        return problems
+    start = next(iter(alive.values()))
+    seen, current = set(), start
+    while current.pk not in seen:
+        seen.add(current.pk)
+        current = alive[current.target_id]
+    if len(seen) != len(alive):
+        problems.append(_("The targets form more than one cycle."))
+    return problems
+
+
+def chain_repair(*, game: Game, actor: str) -> Game:
+    """Join the pieces of a broken chain back into one cycle, keeping every link that still holds."""
+    with _locked_game(game.pk) as game:
+        _require_live(game)
+        alive = {p.pk: p for p in game.players.alive()}
+        if len(alive) < 2:
+            _finish_if_won(game, actor)
+            return game
+        hunted = {p.target_id for p in alive.values() if p.target_id in alive}
+        order, placed = [], set()
+        # Walk each piece from a player nobody alive hunts, then whatever cycles remain.
+        starts = [p for p in alive.values() if p.pk not in hunted] + list(alive.values())
+        for start in starts:
+            current = start
+            while current is not None and current.pk not in placed:
+                order.append(current)
+                placed.add(current.pk)
+                current = alive.get(current.target_id)
+        for player in order:
+            if player.mission_id is None:
+                player.mission = _draw_mission(game)
+        _link_cycle(game, order)
+        _cancel_stale_kills(game, actor)
+        _event(game, "chain_repaired", actor, players=len(order))
+        _finish_if_won(game, actor)
+        return game
+
+
+# --- Kills ----------------------------------------------------------------------------------------
+
+
+def kill_declare(*, killer: Player, actor: str) -> Kill:
+    """The killer says they did their mission on their target. Confirmed at once in automatic mode."""
+    with _locked_game(killer.game_id) as game:
+        _require_running(game)
+        if game.confirmation_mode == Game.ConfirmationMode.CODE_ONLY:
+            raise RuleError(
+                _("In this game a kill counts only with the victim's death code or their own report."),
+                status=403,
+            )
+        killer = _alive_player(killer.pk)
+        victim = Player.objects.get(pk=killer.target_id)
+        if Kill.objects.open().filter(victim=victim).exists():
+            raise RuleError(_("Your kill on your target is already waiting for an answer."))
+        kill = Kill.objects.create(
+            game=game,
+            killer=killer,
+            victim=victim,
+            mission_text=_mission_text(killer),
+            method=Kill.Method.DECLARED,
+        )
+        _event(game, "kill_declared", actor, player=killer, kill=kill.pk, victim=victim.pk)
+        if game.confirmation_mode == Game.ConfirmationMode.AUTOMATIC:
+            _confirm(game, kill, actor)
+        return kill
+
+
+def kill_confirm(*, kill: Kill, actor: str) -> Kill:
+    """The victim (or a game master) confirms a pending or disputed kill."""
+    with _locked_game(kill.game_id) as game:
+        _require_running(game)
+        kill = Kill.objects.get(pk=kill.pk)
+        if kill.status not in Kill.OPEN_STATUSES:
+            raise RuleError(_("This kill is no longer waiting for an answer."))
+        _confirm(game, kill, actor)
+        return kill
+
+
+def kill_deny(*, kill: Kill, actor: str) -> Kill:
+    """The victim says it did not happen: the kill is disputed until a game master settles it."""
+    with _locked_game(kill.game_id) as game:
+        _require_running(game)
+        kill = Kill.objects.get(pk=kill.pk)
+        if kill.status != Kill.Status.PENDING:
+            raise RuleError(_("This kill is no longer waiting for an answer."))
+        kill.status = Kill.Status.DENIED
+        kill.save(update_fields=["status"])
+        _event(game, "kill_denied", actor, player=kill.victim, kill=kill.pk)
+        return kill
+
+
+def kill_reject(*, kill: Kill, actor: str, reason: str = "") -> Kill:
+    """A game master throws out a pending or disputed kill: nobody dies."""
+    with _locked_game(kill.game_id) as game:
+        kill = Kill.objects.get(pk=kill.pk)
+        if kill.status not in Kill.OPEN_STATUSES:
+            raise RuleError(_("This kill is no longer waiting for an answer."))
+        _close(kill, Kill.Status.CANCELLED, actor, reason)
+        _event(game, "kill_rejected", actor, player=kill.killer, kill=kill.pk, reason=reason)
+        return kill
+
+
+def kill_with_death_code(*, killer: Player, death_code: str, actor: str) -> Kill:
+    """The killer types the death code their victim handed over: confirmed at once."""
+    with _locked_game(killer.game_id) as game:
+        _require_running(game)
+        killer = _alive_player(killer.pk)
+        victim = Player.objects.get(pk=killer.target_id)
+        # Compared with the target's code only: a wrong code says nothing about anyone else's.
+        if not secrets.compare_digest(codes.normalize(death_code), victim.death_code):
+            raise RuleError(_("That is not your target's death code."), status=400)
+        kill = _claim(game, killer, victim, Kill.Method.DEATH_CODE, actor)
+        _confirm(game, kill, actor)
+        return kill
+
+
+def death_report(*, victim: Player, actor: str) -> Kill:
+    """The victim reports their own death; it is credited to their hunter."""
+    with _locked_game(victim.game_id) as game:
+        _require_running(game)
+        victim = _alive_player(victim.pk)
+        kill = _claim(game, _hunter(victim), victim, Kill.Method.SELF_REPORT, actor)
+        _confirm(game, kill, actor)
+        return kill
+
+
+def kill_force(*, victim: Player, actor: str, reason: str = "") -> Kill:
+    """A game master eliminates a player; the kill is credited to their hunter."""
+    with _locked_game(victim.game_id) as game:
+        _require_live(game)
+        victim = _alive_player(victim.pk)
+        kill = _claim(game, _hunter(victim), victim, Kill.Method.GAME_MASTER, actor)
+        kill.reason = reason
+        _confirm(game, kill, actor)
+        return kill
+
+
+def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
+    """Take back a confirmed kill: the victim lives again and the chain is put back as it was.
+
+    Possible only while the killer still hunts whoever the victim hunted, i.e. no later change
+    went through that link; otherwise the game master revives the victim instead.
+    """
+    with _locked_game(kill.game_id) as game:
+        kill = Kill.objects.get(pk=kill.pk)
+        if kill.status != Kill.Status.CONFIRMED:
+            raise RuleError(_("Only a confirmed kill can be undone."))
+        killer = Player.objects.get(pk=kill.killer_id)
+        victim = Player.objects.get(pk=kill.victim_id)
+        before = kill.victim_target_before_id
+        # In a final duel the victim hunted the killer, who was left with no target at all.
+        now = None if before == killer.pk else before
+        if victim.alive or not killer.alive or killer.target_id != now or before is None:
+            raise RuleError(
+                _(
+                    "Later changes to the chain prevent undoing this kill: %(killer)s no longer "
+                    "hunts the player %(victim)s hunted. Revive %(victim)s instead."
+                )
+                % {"killer": killer, "victim": victim}
+            )
+        killer.target = None
+        killer.save(update_fields=["target"])
+        victim.alive = True
+        victim.eliminated_at = None
+        victim.target_id = before
+        victim.mission_id = kill.victim_mission_before_id or _draw_mission(game).pk
+        victim.save(update_fields=["alive", "eliminated_at", "target", "mission"])
+        killer.target = victim
+        killer.mission_id = kill.killer_mission_before_id or killer.mission_id
+        killer.kill_count = F("kill_count") - 1
+        killer.save(update_fields=["target", "mission", "kill_count"])
+        _close(kill, Kill.Status.CANCELLED, actor, reason)
+        if game.status == Game.Status.FINISHED:
+            game.status = Game.Status.RUNNING
+            game.winner = None
+            game.finished_at = None
+            game.save(update_fields=["status", "winner", "finished_at"])
+        _event(game, "kill_undone", actor, player=victim, kill=kill.pk, reason=reason)
+        return kill
+
+
+# --- Players --------------------------------------------------------------------------------------
+
+
+def player_join(*, game: Game, name: str, actor: str, email: str = "", group: str = "") -> Player:
+    """Add a player. In a live game they go into the cycle at a random place, with a mission."""
+    with _locked_game(game.pk) as game:
+        if game.status == Game.Status.FINISHED:
+            raise RuleError(_("The game is finished."))
+        player = Player.objects.create(game=game, name=name, email=email, group=group)
+        if game.is_live:
+            _insert(game, player, after=None, actor=actor)
+        _event(game, "player_joined", actor, player=player)
+        return player
+
+
+def player_drop_out(*, player: Player, actor: str) -> Player:
+    """A player leaves the game; in a live game their hunter inherits their target."""
+    with _locked_game(player.game_id) as game:
+        if game.status == Game.Status.FINISHED:
+            raise RuleError(_("The game is finished."))
+        player = _alive_player(player.pk)
+        hunter = _hunter(player) if game.is_live else None
+        target_id = player.target_id
+        player.alive = False
+        player.dropped_out = True
+        player.target = None
+        player.mission = None
+        player.eliminated_at = timezone.now() if game.is_live else None
+        player.save(update_fields=["alive", "dropped_out", "target", "mission", "eliminated_at"])
+        if hunter is not None:
+            hunter.target_id = None if target_id == hunter.pk else target_id
+            hunter.save(update_fields=["target"])
+            _cancel_stale_kills(game, actor)
+        _event(game, "player_dropped_out", actor, player=player)
+        _finish_if_won(game, actor)
+        return player
+
+
+def player_revive(*, player: Player, actor: str, after: Player | None = None) -> Player:
+    """Bring an eliminated player back, at a random place in the cycle or right after `after`."""
+    with _locked_game(player.game_id) as game:
+        _require_live(game)
+        player = Player.objects.get(pk=player.pk)
+        if player.alive:
+            raise RuleError(_("%(player)s is alive already.") % {"player": player})
+        if after is not None:
+            after = Player.objects.filter(pk=after.pk, game=game, alive=True).first()
+            if after is None:
+                raise RuleError(_("The player to place them after must be alive in this game."), status=400)
+        player.alive = True
+        player.dropped_out = False
+        player.eliminated_at = None
+        player.save(update_fields=["alive", "dropped_out", "eliminated_at"])
+        _insert(game, player, after=after, actor=actor)
+        _event(game, "player_revived", actor, player=player, after=after.pk if after else None)
+        return player
+
+
+def player_new_codes(*, player: Player, actor: str, login: bool = True, death: bool = True) -> Player:
+    """New secret codes, e.g. when a card was lost or a death code leaked."""
+    with _locked_game(player.game_id) as game:
+        player = Player.objects.get(pk=player.pk)
+        fields = []
+        if login:
+            player.login_code = codes.new_login_code()
+            fields.append("login_code")
+        if death:
+            player.death_code = codes.new_death_code()
+            fields.append("death_code")
+        player.save(update_fields=fields)
+        _event(game, "codes_regenerated", actor, player=player, codes=fields)
+        return player
+
+
+# --- Internals ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _locked_game(game_id):
+    with transaction.atomic():
+        yield Game.objects.select_for_update().get(pk=game_id)
+
+
+def _require_running(game):
+    if game.status == Game.Status.PAUSED:
+        raise RuleError(_("The game is paused: no kills can be reported for now."))
+    if game.status != Game.Status.RUNNING:
+        raise RuleError(_("The game is not running."))
+
+
+def _require_live(game):
+    if not game.is_live:
+        raise RuleError(_("The game is not running."))
+
+
+def _alive_player(pk):
+    player = Player.objects.get(pk=pk)
+    if not player.alive:
+        raise RuleError(_("%(player)s has been eliminated.") % {"player": player})
+    return player
+
+
+def _hunter(player):
+    return Player.objects.get(target=player, alive=True)
+
+
+def _mission_text(player):
+    return player.mission.text if player.mission_id else ""
+
+
+def _event(game, kind, actor, *, player=None, **data):
+    Event.objects.create(game=game, kind=kind, actor=actor, player=player, data=data)
+    Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
+
+
+def _link_cycle(game, players):
+    """Make each player hunt the next one, the last hunting the first."""
+    # Targets are cleared first: the one_hunter_per_target constraint is checked row by row.
+    Player.objects.filter(game=game).update(target=None)
+    for i, player in enumerate(players):
+        player.target = players[(i + 1) % len(players)]
+    Player.objects.bulk_update(players, ["target", "mission"])
+
+
+def _deal(pool, count):
+    """`count` missions from the pool, each used once before any is used twice."""
+    dealt = []
+    while len(dealt) < count:
+        batch = list(pool)
+        rng.shuffle(batch)
+        dealt.extend(batch)
+    return dealt[:count]
+
+
+def _draw_mission(game, exclude=None):
+    """One of the pool's missions held by the fewest living players."""
+    pool = list(game.missions.filter(active=True)) or list(game.missions.all())
+    if not pool:
+        raise RuleError(_("The mission pool is empty: add a mission first."))
+    if exclude is not None and len(pool) > 1:
+        pool = [m for m in pool if m.pk != exclude]
+    held = Counter(game.players.alive().values_list("mission_id", flat=True))
+    fewest = min(held[m.pk] for m in pool)
+    return rng.choice([m for m in pool if held[m.pk] == fewest])
+
+
+def _insert(game, player, *, after, actor):
+    """Put an alive player without a target into the cycle, right after `after` (random if None)."""
+    if after is None:
+        after = rng.choice(list(game.players.alive().exclude(pk=player.pk)))
+    target_id = after.target_id
+    after.target = None
+    after.save(update_fields=["target"])
+    player.target_id = target_id
+    player.mission = _draw_mission(game)
+    player.save(update_fields=["target", "mission"])
+    after.target = player
+    after.save(update_fields=["target"])
+    _cancel_stale_kills(game, actor)
+
+
+def _claim(game, killer, victim, method, actor):
+    """The open kill of `killer` on `victim` if there is one, else a new one by `method`."""
+    kill = Kill.objects.open().filter(victim=victim).first()
+    if kill is not None and kill.killer_id == killer.pk:
+        return kill
+    if kill is not None:
+        _close(kill, Kill.Status.CANCELLED, actor, "Another report came first.")
+    return Kill(game=game, killer=killer, victim=victim, mission_text=_mission_text(killer), method=method)
+
+
+def _confirm(game, kill, actor):
+    killer = Player.objects.get(pk=kill.killer_id)
+    victim = Player.objects.get(pk=kill.victim_id)
+    # Stale claims are cancelled whenever the chain changes, so this only guards against a bug.
+    if not killer.alive or not victim.alive or killer.target_id != victim.pk:
+        raise RuleError(_("This kill no longer matches the chain."))
+    kill.victim_target_before_id = victim.target_id
+    kill.victim_mission_before_id = victim.mission_id
+    kill.killer_mission_before_id = killer.mission_id
+    _close(kill, Kill.Status.CONFIRMED, actor, kill.reason)
+
+    next_target = victim.target_id
+    victim.alive = False
+    victim.target = None
+    victim.mission = None
+    victim.eliminated_at = kill.resolved_at
+    victim.save(update_fields=["alive", "target", "mission", "eliminated_at"])
+
+    killer.kill_count += 1
+    killer.target_id = None if next_target == killer.pk else next_target
+    if game.killer_inherits_mission and kill.victim_mission_before_id:
+        killer.mission_id = kill.victim_mission_before_id
+    elif killer.target_id is not None:
+        killer.mission = _draw_mission(game, exclude=killer.mission_id)
+    killer.save(update_fields=["kill_count", "target", "mission"])
+
+    _cancel_stale_kills(game, actor)
+    _event(
+        game,
+        "kill_confirmed",
+        actor,
+        player=victim,
+        kill=kill.pk,
+        killer=killer.pk,
+        method=kill.method,
+    )
+    _finish_if_won(game, actor)
+
+
+def _close(kill, status, actor, reason):
+    kill.status = status
+    kill.reason = reason
+    kill.resolved_at = timezone.now()
+    kill.resolved_by = actor
+    kill.save()
+
+
+def _cancel_stale_kills(game, actor):
+    """Open kills whose killer died or no longer hunts the victim can never be confirmed."""
+    for kill in Kill.objects.open().filter(game=game).select_related("killer"):
+        if not kill.killer.alive or kill.killer.target_id != kill.victim_id:
+            _close(kill, Kill.Status.CANCELLED, actor, "The chain changed before it was confirmed.")
+
+
+def _finish_if_won(game, actor):
+    if not game.is_live:
+        return
+    alive = list(game.players.alive()[:2])
+    if len(alive) == 1:
+        _finish(game, actor, winner=alive[0])
+
+
+def _finish(game, actor, *, winner):
+    game.status = Game.Status.FINISHED
+    game.winner = winner
+    game.finished_at = timezone.now()
+    game.save(update_fields=["status", "winner", "finished_at"])
+    Player.objects.filter(game=game).update(target=None)
+    for kill in Kill.objects.open().filter(game=game):
+        _close(kill, Kill.Status.CANCELLED, actor, "The game ended.")
+    _event(game, "game_finished", actor, player=winner)

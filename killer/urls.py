@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from killer.views import health
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("game.urls")),
+]
