@@ -15,13 +15,15 @@ import secrets
 from collections import Counter
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from game import codes
-from game.models import Event, Game, Kill, Player
+from game.models import Event, Game, Kill, Mission, Player
 
 rng = random.SystemRandom()
 
@@ -554,3 +556,84 @@ def _finish(game, actor, *, winner):
     for kill in Kill.objects.open().filter(game=game):
         _close(kill, Kill.Status.CANCELLED, actor, "The game ended.")
     _event(game, "game_finished", actor, player=winner)
+
+
+# --- Roster edits (added with the Google Sheets sync) ---------------------------------------------
+
+
+def player_check_fields(
+    *, name: str | None = None, email: str | None = None, group: str | None = None
+) -> None:
+    """Refuse what the Player columns cannot hold (of the fields given). player_join trusts its callers."""
+    if name is not None and not name:
+        raise RuleError(_("A player needs a name."), status=400)
+    for field, value in (("name", name), ("email", email), ("group", group)):
+        limit = Player._meta.get_field(field).max_length
+        if value is not None and len(value) > limit:
+            raise RuleError(
+                _("The %(field)s is %(length)d characters long; at most %(limit)d fit.")
+                % {"field": field, "length": len(value), "limit": limit},
+                status=400,
+            )
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise RuleError(_("%(email)s is not an email address.") % {"email": email}, status=400) from None
+
+
+def player_update(
+    *, player: Player, actor: str, name: str | None = None, email: str | None = None, group: str | None = None
+) -> Player:
+    """Change a player's name, email or group (those given); the Event keeps the old and new values."""
+    with _locked_game(player.game_id) as game:
+        player = Player.objects.get(pk=player.pk)
+        player_check_fields(name=name, email=email, group=group)
+        wanted = {"name": name, "email": email, "group": group}
+        changes = {
+            field: [getattr(player, field), value]
+            for field, value in wanted.items()
+            if value is not None and value != getattr(player, field)
+        }
+        if not changes:
+            return player
+        for field, (_old, new) in changes.items():
+            setattr(player, field, new)
+        player.save(update_fields=list(changes))
+        _event(game, "player_updated", actor, player=player, changes=changes)
+        return player
+
+
+def mission_add(*, game: Game, text: str, actor: str) -> Mission:
+    """Put a new mission in the game's pool."""
+    with _locked_game(game.pk) as game:
+        mission_check_text(text)
+        mission = Mission.objects.create(game=game, text=text)
+        _event(game, "mission_added", actor, mission=mission.pk, text=text)
+        return mission
+
+
+def mission_update(*, mission: Mission, text: str, actor: str) -> Mission:
+    """Reword a mission. Players who hold it see the new text; kills already made keep the old one."""
+    with _locked_game(mission.game_id) as game:
+        mission = Mission.objects.get(pk=mission.pk)
+        mission_check_text(text)
+        if mission.text == text:
+            return mission
+        old, mission.text = mission.text, text
+        mission.save(update_fields=["text"])
+        _event(game, "mission_updated", actor, mission=mission.pk, changes={"text": [old, text]})
+        return mission
+
+
+def mission_check_text(text: str) -> None:
+    """Refuse a mission text the Mission column cannot hold."""
+    if not text:
+        raise RuleError(_("A mission needs a text."), status=400)
+    limit = Mission._meta.get_field("text").max_length
+    if len(text) > limit:
+        raise RuleError(
+            _("The mission is %(length)d characters long; at most %(limit)d fit.")
+            % {"length": len(text), "limit": limit},
+            status=400,
+        )

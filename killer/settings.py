@@ -110,6 +110,13 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Google Sheets sync (sheets_sync, `manage.py sync_sheets`). SHEETS_API_URL points the sync at a stand-in
+# for Google's Sheets and Drive APIs (tests, demos); the credentials file is a service account's JSON key.
+SHEETS_API_URL = env("SHEETS_API_URL", default="https://sheets.googleapis.com")
+SHEETS_CREDENTIALS_FILE = env("SHEETS_CREDENTIALS_FILE", default="")
+SHEETS_TIMEOUT = env.float("SHEETS_TIMEOUT", default=10)
+SHEETS_RUN_SECONDS = env.float("SHEETS_RUN_SECONDS", default=25)
+
 # Behind a TLS-terminating proxy (deploy/nginx), which sets X-Forwarded-Proto.
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,238 @@
+"""Keep each game's Google Sheet in step with the database, and take back the game masters' roster edits.
+
+Run by cron every 30 s (`manage.py sync_sheets`), or as a service (`manage.py sync_sheets --loop`).
+Per game and run: 2 reads and at most 1 write, none when nothing changed. When Google is down, slow
+or out of quota, the run gives up at its deadline, records the error and exits non-zero; the next run
+catches up. A lease on each game's GameSheet row keeps two runs from syncing the same game at once.
+"""
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from sheets_sync import sync
+from sheets_sync.client import CredentialsError, SheetsError, sheets_client
+from sheets_sync.models import GameSheet
+
+logger = logging.getLogger(__name__)
+
+# A lease outlives the run's deadline by this much, for the database work around the calls. A run
+# killed half-way holds its games for at most SHEETS_RUN_SECONDS + LEASE_MARGIN.
+LEASE_MARGIN = 30
+
+
+class LeaseLost(Exception):
+    """This run overran its lease and another run may have taken the game: stop before writing."""
+
+
+@dataclass
+class Outcome:
+    """What one game's sync did, for its GameSheet row and the summary line."""
+
+    game: str
+    busy: bool = False
+    error: str = ""
+    reads: int = 0
+    writes: int = 0
+    retries: int = 0
+    rows_created: int = 0
+    rows_updated: int = 0
+    changes: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Command(BaseCommand):
+    help = "Sync each game's Google Sheet with the database, both ways (see the README)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--game", type=int, help="Sync only the game with this id.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Read the sheets and print what would change; write nothing.",
+        )
+        parser.add_argument(
+            "--loop", action="store_true", help="Run again every --interval seconds until SIGTERM."
+        )
+        parser.add_argument("--interval", type=float, default=30, help="Seconds between runs with --loop.")
+
+    def handle(self, *args, game=None, dry_run=False, loop=False, interval=30, verbosity=1, **options):
+        self.game_id = game
+        self.dry_run = dry_run
+        self.verbosity = verbosity
+        self.stopping = threading.Event()
+        if (
+            game is not None
+            and not GameSheet.objects.filter(game_id=game).exclude(spreadsheet_key="").exists()
+        ):
+            raise CommandError(f"Game {game} has no spreadsheet key.")
+        try:
+            self.client = sheets_client()
+        except CredentialsError as error:
+            raise CommandError(str(error)) from None
+
+        previous = self.catch_sigterm()
+        try:
+            while True:
+                started = time.monotonic()
+                outcomes = self.sync_all()
+                line = self.summary(outcomes, time.monotonic() - started)
+                failed = any(o.error for o in outcomes)
+                if not loop:
+                    if failed:
+                        raise CommandError(line)
+                    if verbosity:
+                        self.stdout.write(line)
+                    return
+                (self.stderr if failed else self.stdout).write(line)
+                if self.stopping.wait(max(0, interval - (time.monotonic() - started))):
+                    return
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def catch_sigterm(self):
+        """Stop after the game being synced when systemd (or anyone) sends SIGTERM."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        return signal.signal(signal.SIGTERM, lambda signum, frame: self.stopping.set())
+
+    def game_sheets(self):
+        """The games to sync, the longest-waiting first, so that a slow run cannot starve the last ones."""
+        sheets = GameSheet.objects.exclude(spreadsheet_key="").select_related("game")
+        if self.game_id is not None:
+            sheets = sheets.filter(game_id=self.game_id)
+        return list(sheets.order_by("last_run_at", "pk"))
+
+    def sync_all(self) -> list[Outcome]:
+        deadline = time.monotonic() + settings.SHEETS_RUN_SECONDS
+        outcomes = []
+        for game_sheet in self.game_sheets():
+            if self.stopping.is_set():
+                break
+            seconds = deadline - time.monotonic()
+            if seconds < settings.SHEETS_TIMEOUT / 10:
+                outcomes.append(Outcome(game=str(game_sheet.game), error="no time left in this run"))
+                continue
+            outcomes.append(self.sync_game(game_sheet, seconds))
+        return outcomes
+
+    def sync_game(self, game_sheet: GameSheet, seconds: float) -> Outcome:
+        """Sync one game, within `seconds`; any failure ends up in the Outcome, not raised."""
+        outcome = Outcome(game=str(game_sheet.game))
+        token = None
+        if not self.dry_run:
+            token = game_sheet.take_lease(seconds + LEASE_MARGIN)
+            if token is None:
+                outcome.busy = True
+                return outcome
+        http = self.client.http_client
+        http.start(seconds)
+        started = time.monotonic()
+        synced = None
+        try:
+            synced = self.sync_steps(game_sheet, token, seconds, outcome)
+        except (SheetsError, LeaseLost) as error:
+            outcome.error = str(error)
+        except Exception as error:
+            logger.exception("Sync of game %s failed", game_sheet.game_id)
+            outcome.error = f"{type(error).__name__}: {error}"
+        finally:
+            outcome.reads, outcome.writes, outcome.retries = http.reads, http.writes, http.retries
+            if token is not None:
+                self.record(game_sheet, outcome, time.monotonic() - started, synced)
+                game_sheet.release_lease(token)
+        return outcome
+
+    def sync_steps(self, game_sheet, token, seconds, outcome) -> dict | None:
+        """Read, plan, apply, write. Returns GameSheet.synced for after the write, None if nothing was."""
+        game, key = game_sheet.game, game_sheet.spreadsheet_key
+        sheet = sync.read_sheet(self.client, key)
+        plan = sync.plan_changes(game, sheet, game_sheet.synced)
+        preview = sync.sheet_updates(game, sheet, plan)
+        layout = sync.layout_requests(sheet, preview)
+        if self.dry_run:
+            self.show_dry_run(game, plan, preview, layout)
+            outcome.warnings = plan.warnings + preview.warnings
+            return None
+        if layout:
+            # A tab to add or a grid to grow: that is this run's one write. The next run fills the cells.
+            self.keep_lease(game_sheet, token, seconds)
+            sync.write_layout(self.client, key, layout)
+            outcome.warnings = plan.warnings + [
+                f"{len(layout)} tab(s) added or grown; cells follow next run."
+            ]
+            return None
+        self.keep_lease(game_sheet, token, seconds)
+        outcome.changes = sync.apply_changes(game, plan)
+        updates = sync.sheet_updates(game, sheet, plan)
+        outcome.warnings = plan.warnings + updates.warnings
+        self.keep_lease(game_sheet, token, seconds)
+        sync.write_sheet(self.client, key, updates)
+        outcome.rows_created, outcome.rows_updated = updates.rows_created, updates.rows_updated
+        return updates.synced
+
+    def keep_lease(self, game_sheet, token, seconds):
+        if not game_sheet.renew_lease(token, seconds + LEASE_MARGIN):
+            raise LeaseLost("the lease on this game ran out; another run may be syncing it")
+
+    def record(self, game_sheet, outcome, duration, synced):
+        """Save how the run went on the GameSheet row, for the admin."""
+        now = timezone.now()
+        fields = {
+            "last_run_at": now,
+            "last_duration": round(duration, 3),
+            "calls": outcome.reads + outcome.writes,
+            "rows_created": outcome.rows_created,
+            "rows_updated": outcome.rows_updated,
+            "warnings": outcome.warnings,
+            "last_error": outcome.error,
+        }
+        if not outcome.error:
+            fields["last_success_at"] = now
+        if synced is not None:
+            fields["synced"] = synced
+        GameSheet.objects.filter(pk=game_sheet.pk).update(**fields)
+
+    def show_dry_run(self, game, plan, preview, layout):
+        self.stdout.write(f"{game}:")
+        for line in plan.describe():
+            self.stdout.write(f"  would {line}")
+        if layout:
+            self.stdout.write(f"  would add or grow {len(layout)} tab(s) first")
+        cells = sum(len(cells) for cells in preview.cells.values())
+        rows = f"{preview.rows_created} new row(s), {preview.rows_updated} changed"
+        self.stdout.write(f"  would write {cells} cell(s): {rows}")
+
+    def summary(self, outcomes, duration) -> str:
+        """The run in one line; warnings before it, one per line, from verbosity 1."""
+        if self.verbosity:
+            for outcome in outcomes:
+                for warning in outcome.warnings:
+                    self.stdout.write(f"  {outcome.game}: {warning}")
+
+        def total(attribute):
+            return sum(getattr(outcome, attribute) for outcome in outcomes)
+
+        synced = sum(1 for o in outcomes if not o.busy and not o.error)
+        busy = sum(1 for o in outcomes if o.busy)
+        failures = [f"{o.game}: {o.error}" for o in outcomes if o.error]
+        reads, writes = total("reads"), total("writes")
+        parts = [
+            f"{synced} game(s) synced, {len(failures)} failed, {busy} busy (another run is syncing them)",
+            f"{reads + writes} calls ({reads} reads, {writes} writes, {total('retries')} retries)",
+            f"{total('rows_created')} rows created, {total('rows_updated')} updated",
+            f"{total('changes')} changes from the sheet",
+            f"{sum(len(o.warnings) for o in outcomes)} warnings",
+            f"{duration:.2f} s",
+        ]
+        line = ("sync_sheets --dry-run: " if self.dry_run else "sync_sheets: ") + "; ".join(parts)
+        if failures:
+            line += " | " + " | ".join(failures)
+        return line

@@ -1,0 +1,70 @@
+"""A game's Google Sheet: its key, the lease that keeps two syncs apart, and how the last sync went."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+
+from game.models import Game
+
+
+class GameSheet(models.Model):
+    game = models.OneToOneField(Game, on_delete=models.CASCADE, related_name="sheet", verbose_name=_("game"))
+    spreadsheet_key = models.CharField(
+        _("spreadsheet key"),
+        max_length=100,
+        blank=True,
+        help_text=_("The long id in the sheet's address: docs.google.com/spreadsheets/d/<key>/edit"),
+    )
+
+    # Held by the run syncing this game. Taken and renewed by compare-and-set (see take_lease), so two
+    # runs (a slow one and the next cron tick, or cron on two servers) never sync the same game at once.
+    lease_owner = models.CharField(max_length=32, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The game masters' columns as the database held them after the last sync, by id. A sheet cell that
+    # still holds this value was not edited, so a different value in the database is newer; a cell that
+    # differs from it is a game master's edit.
+    synced = models.JSONField(default=dict, blank=True, editable=False)
+
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_duration = models.FloatField(_("duration (s)"), null=True, blank=True)
+    calls = models.PositiveIntegerField(_("calls to Google"), default=0)
+    rows_created = models.PositiveIntegerField(_("rows created"), default=0)
+    rows_updated = models.PositiveIntegerField(_("rows updated"), default=0)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("Google Sheet")
+        verbose_name_plural = _("Google Sheets")
+
+    def __str__(self):
+        return f"{self.game} → {self.spreadsheet_key or '-'}"
+
+    def take_lease(self, seconds: float) -> str | None:
+        """A token if this run may sync the game now, None while another run holds an unexpired lease."""
+        token = get_random_string(32)
+        now = timezone.now()
+        free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
+        taken = GameSheet.objects.filter(free, pk=self.pk).update(
+            lease_owner=token, lease_expires_at=now + timedelta(seconds=seconds)
+        )
+        return token if taken else None
+
+    def renew_lease(self, token: str, seconds: float) -> bool:
+        """False when the lease ran out and another run took it: this run must stop before writing."""
+        expires = timezone.now() + timedelta(seconds=seconds)
+        return GameSheet.objects.filter(pk=self.pk, lease_owner=token).update(lease_expires_at=expires) == 1
+
+    def release_lease(self, token: str) -> None:
+        GameSheet.objects.filter(pk=self.pk, lease_owner=token).update(lease_owner="", lease_expires_at=None)
+
+
+def sync_status_for(game: Game) -> GameSheet | None:
+    """How the last sync of this game went, for the admin; None when the game has no sheet."""
+    return GameSheet.objects.filter(game=game).first()

@@ -1,0 +1,447 @@
+"""One sync of a game with its Google Sheet, in steps that the command runs in order and tests call alone.
+
+    read_sheet      2 reads: the spreadsheet's tabs, then all their cells in one values:batchGet
+    plan_changes    what game masters changed in the sheet; writes nothing
+    sheet_updates   the cells that differ from the database; writes nothing
+    layout_requests tabs to add or grow before the cells fit (rare: the first run, a growing roster)
+    apply_changes   the game masters' changes, through game.rules, in one short transaction
+    write_sheet     1 write: the changed cells in one values:batchUpdate, RAW; no call when none changed
+
+No call to Google happens inside a database transaction: the sheet is read, the database changed and
+committed, and only then the sheet written. A run that stops anywhere leaves nothing half done that the
+next run cannot finish: rows are matched by id, and a row without an id whose name and email match a
+player who has no row (the run that created that player died before writing the id back) is taken as
+that player's row instead of creating the player twice.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from gspread.utils import absolute_range_name, rowcol_to_a1
+
+from game import rules
+from game.models import Game, Mission, Player
+from sheets_sync.layout import KILLS, MISSIONS, PLAYERS, TABS, Tab, cell_text, database_rows
+
+ACTOR = "sync"
+# Rows and columns added beyond what is needed, so that a growing roster does not cost a layout
+# write every run.
+ROW_HEADROOM = 1000
+MIN_COLUMNS = 26
+
+
+@dataclass
+class TabValues:
+    """One tab as read: its grid size and cells, and where each of our columns is."""
+
+    tab: Tab
+    sheet_id: int | None  # None: the tab does not exist yet
+    row_count: int
+    column_count: int
+    values: list[list]
+    columns: dict[str, int]  # column name → 0-based index
+    new_columns: list[str]  # missing from the header row: the sync writes them after the last one
+    skipped: bool = False  # the header has no `id`: without it no row can be matched
+
+    @classmethod
+    def parse(cls, tab, properties, values):
+        grid = (properties or {}).get("gridProperties", {})
+        header = [cell_text(cell).strip().lower() for cell in values[0]] if values else []
+        columns = {}
+        for index, name in enumerate(header):
+            if name in tab.columns and name not in columns:
+                columns[name] = index
+        blank = not any(cell_text(cell).strip() for row in values for cell in row)
+        if blank:
+            # An empty tab gets the whole header; whatever blank cells it had are written over.
+            columns = {name: index for index, name in enumerate(tab.columns)}
+            new_columns = list(tab.columns)
+        else:
+            new_columns = [name for name in tab.columns if name not in columns]
+            for offset, name in enumerate(new_columns):
+                columns[name] = len(header) + offset
+        return cls(
+            tab=tab,
+            sheet_id=properties["sheetId"] if properties else None,
+            row_count=grid.get("rowCount", 0),
+            column_count=grid.get("columnCount", 0),
+            values=[] if blank else values,
+            columns=columns,
+            new_columns=new_columns,
+            skipped=not blank and "id" in new_columns,
+        )
+
+    def cell(self, row: int, name: str):
+        """The raw value in sheet row `row` (1-based) of column `name`; None when empty."""
+        index = self.columns[name]
+        if row > len(self.values) or index >= len(self.values[row - 1]):
+            return None
+        return self.values[row - 1][index]
+
+    def data_rows(self):
+        """Sheet row numbers below the header, skipping the wholly blank ones."""
+        for number, cells in enumerate(self.values[1:], start=2):
+            if any(cell_text(cell).strip() for cell in cells):
+                yield number
+
+
+@dataclass
+class Plan:
+    """What a run will do to the database, and which sheet rows hold which ids."""
+
+    synced: dict  # GameSheet.synced before this run
+    rows: dict[str, dict[int, int]] = field(default_factory=lambda: {tab.title: {} for tab in TABS})
+    joins: list[tuple[int, dict]] = field(default_factory=list)  # (sheet row, player fields)
+    new_missions: list[tuple[int, str]] = field(default_factory=list)  # (sheet row, text)
+    player_edits: dict[int, dict[str, str]] = field(default_factory=dict)
+    mission_edits: dict[int, str] = field(default_factory=dict)
+    keep: set[tuple[str, int, str]] = field(default_factory=set)  # (tab, row, column) left as typed
+    warnings: list[str] = field(default_factory=list)
+
+    def describe(self):
+        """One line per database change, for --dry-run and verbosity 2."""
+        lines = [f"add player {fields['name']!r} from Players row {row}" for row, fields in self.joins]
+        lines += [f"change player #{pk}: {edits}" for pk, edits in self.player_edits.items()]
+        lines += [f"add mission {text[:60]!r} from Missions row {row}" for row, text in self.new_missions]
+        lines += [f"reword mission #{pk}: {text[:60]!r}" for pk, text in self.mission_edits.items()]
+        return lines
+
+
+@dataclass
+class Updates:
+    """The cells to write, by tab title and (row, column index), and what they amount to."""
+
+    cells: dict[str, dict[tuple[int, int], object]]
+    rows_created: int
+    rows_updated: int
+    synced: dict  # GameSheet.synced once these cells are written
+    warnings: list[str]
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def read_sheet(client, key: str) -> dict[str, TabValues]:
+    """Our tabs as they are now: one metadata read for their ids and grid sizes, one batchGet for cells.
+
+    Cells are read with valueRenderOption FORMULA: a formula a game master typed comes back as its
+    text ("=A2&B2"), so it can be refused instead of its result being taken for a name.
+    """
+    http = client.http_client
+    metadata = http.fetch_sheet_metadata(
+        key, params={"includeGridData": "false", "fields": "sheets.properties"}
+    )
+    properties = {sheet["properties"]["title"]: sheet["properties"] for sheet in metadata.get("sheets", [])}
+    present = [tab for tab in TABS if tab.title in properties]
+    values = {}
+    if present:
+        response = http.values_batch_get(
+            key,
+            [absolute_range_name(tab.title) for tab in present],
+            params={"valueRenderOption": "FORMULA", "majorDimension": "ROWS"},
+        )
+        for tab, value_range in zip(present, response["valueRanges"], strict=True):
+            values[tab.title] = value_range.get("values", [])
+    return {
+        tab.title: TabValues.parse(tab, properties.get(tab.title), values.get(tab.title, [])) for tab in TABS
+    }
+
+
+# --- Planning -------------------------------------------------------------------------------------
+
+
+def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
+    """Match rows to ids and list the game masters' edits and new rows. Reads the database only."""
+    plan = Plan(synced=synced)
+    players = {p.pk: p for p in Player.objects.filter(game=game)}
+    missions = {m.pk: m for m in Mission.objects.filter(game=game)}
+    kill_ids = set(game.kills.values_list("pk", flat=True))
+    for tab, known in ((PLAYERS, players), (MISSIONS, missions), (KILLS, kill_ids)):
+        values = sheet[tab.title]
+        if values.skipped:
+            plan.warnings.append(f"{tab.title}: no 'id' column in row 1, so this tab was left alone.")
+            continue
+        without_id = _match_rows(values, known, plan)
+        if tab is PLAYERS:
+            _plan_player_rows(values, players, without_id, plan)
+        elif tab is MISSIONS:
+            _plan_mission_rows(values, missions, without_id, plan)
+        else:
+            for row in without_id:
+                plan.warnings.append(
+                    f"Kills row {row}: no id; the sync fills this tab, so the row was left alone."
+                )
+    return plan
+
+
+def _match_rows(values, known, plan):
+    """Fill plan.rows for rows with a known id, warn about the others; return the rows without an id."""
+    title = values.tab.title
+    rows = plan.rows[title]
+    without_id = []
+    for row in values.data_rows():
+        raw = cell_text(values.cell(row, "id")).strip()
+        if not raw:
+            without_id.append(row)
+        elif not raw.isdigit():
+            plan.warnings.append(f"{title} row {row}: id {raw[:20]!r} is not a number; row left alone.")
+        elif int(raw) not in known:
+            plan.warnings.append(f"{title} row {row}: this game has no id {raw}; row left alone.")
+        elif int(raw) in rows:
+            plan.warnings.append(
+                f"{title} row {row}: id {raw} is already on row {rows[int(raw)]}; row left alone "
+                f"(clear its id to add it as a new one)."
+            )
+        else:
+            rows[int(raw)] = row
+    return without_id
+
+
+def _typed(values, row, name, plan):
+    """What a game master typed in a cell of theirs, stripped; None (and a warning) for a formula."""
+    raw = values.cell(row, name)
+    if isinstance(raw, str) and raw.startswith("="):
+        plan.warnings.append(
+            f"{values.tab.title} row {row}: the {name} is a formula ({raw[:40]}); type plain text instead."
+        )
+        return None
+    return cell_text(raw).strip()
+
+
+def _plan_player_rows(values, players, without_id, plan):
+    rows = plan.rows[PLAYERS.title]
+    # Players with no row, by name and email: a row without id that matches one is that player's row.
+    orphans = {}
+    for player in sorted(players.values(), key=lambda p: p.pk):
+        if player.pk not in rows:
+            orphans.setdefault((player.name, player.email.lower()), []).append(player)
+    for row in without_id:
+        typed = {name: _typed(values, row, name, plan) for name in PLAYERS.editable}
+        if None in typed.values():
+            continue
+        if not typed["name"]:
+            plan.warnings.append(f"Players row {row}: no id and no name; row left alone.")
+            continue
+        matches = orphans.get((typed["name"], typed["email"].lower()))
+        if matches:
+            rows[matches.pop(0).pk] = row
+            continue
+        try:
+            rules.player_check_fields(**typed)
+        except rules.RuleError as error:
+            plan.warnings.append(f"Players row {row}: {error.message} Row left alone.")
+            continue
+        plan.joins.append((row, typed))
+
+    for pk, row in rows.items():
+        edits = _edits(values, row, PLAYERS, players[pk], plan)
+        for name, value in list(edits.items()):
+            try:
+                rules.player_check_fields(**{name: value})
+            except rules.RuleError as error:
+                plan.warnings.append(f"Players row {row}: {error.message} The {name} was left unchanged.")
+                plan.keep.add((PLAYERS.title, row, name))
+                del edits[name]
+        if edits:
+            plan.player_edits[pk] = edits
+
+
+def _plan_mission_rows(values, missions, without_id, plan):
+    rows = plan.rows[MISSIONS.title]
+    orphans = {}
+    for mission in sorted(missions.values(), key=lambda m: m.pk):
+        if mission.pk not in rows:
+            orphans.setdefault(mission.text, []).append(mission)
+    for row in without_id:
+        text = _typed(values, row, "text", plan)
+        if text is None:
+            continue
+        if not text:
+            plan.warnings.append(f"Missions row {row}: no id and no text; row left alone.")
+            continue
+        if orphans.get(text):
+            rows[orphans[text].pop(0).pk] = row
+            continue
+        try:
+            rules.mission_check_text(text)
+        except rules.RuleError as error:
+            plan.warnings.append(f"Missions row {row}: {error.message} Row left alone.")
+            continue
+        plan.new_missions.append((row, text))
+
+    for pk, row in rows.items():
+        text = _edits(values, row, MISSIONS, missions[pk], plan).get("text")
+        if text is None:
+            continue
+        try:
+            rules.mission_check_text(text)
+        except rules.RuleError as error:
+            plan.warnings.append(f"Missions row {row}: {error.message} The text was left unchanged.")
+            plan.keep.add((MISSIONS.title, row, "text"))
+            continue
+        plan.mission_edits[pk] = text
+
+
+def _edits(values, row, tab, obj, plan):
+    """The game master's edits on one row: cells that differ from both the database and the last sync.
+
+    A cell that still holds what the last sync saw was not edited: if the database differs, the
+    database changed since, and the sheet will be brought up to date instead.
+    """
+    before = plan.synced.get(tab.title, {}).get(str(obj.pk), {})
+    edits = {}
+    for name in tab.editable:
+        current = getattr(obj, name)
+        typed = cell_text(values.cell(row, name)).strip()
+        if typed == current or (name in before and typed == before[name]):
+            continue
+        typed = _typed(values, row, name, plan)
+        if typed is None:
+            plan.keep.add((tab.title, row, name))
+            continue
+        edits[name] = typed
+    return edits
+
+
+# --- Applying -------------------------------------------------------------------------------------
+
+
+def apply_changes(game: Game, plan: Plan) -> int:
+    """Make the planned changes through the rules, in one transaction; return how many were made.
+
+    A change the rules refuse becomes a warning and leaves its cells as typed; the others go on.
+    Rows of new players and missions get their ids in plan.rows, for the write to fill in.
+    """
+    made = 0
+    with transaction.atomic():
+        for row, fields in plan.joins:
+            try:
+                player = rules.player_join(game=game, actor=ACTOR, **fields)
+            except rules.RuleError as error:
+                plan.warnings.append(f"Players row {row}: {error.message} Row left alone.")
+                continue
+            plan.rows[PLAYERS.title][player.pk] = row
+            made += 1
+        for pk, edits in plan.player_edits.items():
+            try:
+                rules.player_update(player=Player.objects.get(pk=pk), actor=ACTOR, **edits)
+            except rules.RuleError as error:
+                row = plan.rows[PLAYERS.title][pk]
+                plan.warnings.append(f"Players row {row}: {error.message} Left unchanged.")
+                plan.keep.update((PLAYERS.title, row, name) for name in edits)
+                continue
+            made += 1
+        for row, text in plan.new_missions:
+            mission = rules.mission_add(game=game, text=text, actor=ACTOR)
+            plan.rows[MISSIONS.title][mission.pk] = row
+            made += 1
+        for pk, text in plan.mission_edits.items():
+            rules.mission_update(mission=Mission.objects.get(pk=pk), text=text, actor=ACTOR)
+            made += 1
+    return made
+
+
+# --- Writing --------------------------------------------------------------------------------------
+
+
+def sheet_updates(game: Game, sheet: dict[str, TabValues], plan: Plan) -> Updates:
+    """Every cell whose value differs from the database's, and the rows to add for ids with no row.
+
+    Cells a game master typed and the sync refused (plan.keep) stay as they are, so they can fix them.
+    A row deleted in the sheet deletes nothing: it is added back at the end, with a warning.
+    """
+    wanted = database_rows(game)
+    cells, synced, warnings = {}, {}, []
+    created = updated = 0
+    for tab in TABS:
+        values = sheet[tab.title]
+        if values.skipped:
+            synced[tab.title] = plan.synced.get(tab.title, {})
+            continue
+        before = plan.synced.get(tab.title, {})
+        changed = {(1, values.columns[name]): name for name in values.new_columns}
+        rows = plan.rows[tab.title]
+        next_row = max(len(values.values), 1) + 1
+        for pk, columns in wanted[tab.title].items():
+            row = rows.get(pk)
+            if row is None:
+                row, next_row = next_row, next_row + 1
+                created += 1
+                if str(pk) in before:
+                    warnings.append(
+                        f"{tab.title}: the row of id {pk} was deleted in the sheet; added back at row {row}."
+                    )
+            differs = False
+            for name, value in columns.items():
+                if (tab.title, row, name) in plan.keep:
+                    continue
+                if cell_text(values.cell(row, name)) != cell_text(value):
+                    changed[(row, values.columns[name])] = value
+                    differs = True
+            if differs and pk in rows:
+                updated += 1
+        cells[tab.title] = changed
+        synced[tab.title] = {
+            str(pk): {name: columns[name] for name in tab.editable}
+            for pk, columns in wanted[tab.title].items()
+        }
+    return Updates(cells=cells, rows_created=created, rows_updated=updated, synced=synced, warnings=warnings)
+
+
+def layout_requests(sheet: dict[str, TabValues], updates: Updates) -> list[dict]:
+    """spreadsheets:batchUpdate requests adding missing tabs and growing grids too small for the cells."""
+    requests = []
+    for tab in TABS:
+        values = sheet[tab.title]
+        cells = updates.cells.get(tab.title, {})
+        rows = max([row for row, _ in cells] + [len(values.values), 1])
+        columns = max([column + 1 for _, column in cells] + [len(tab.columns)])
+        if values.sheet_id is None:
+            grid = {"rowCount": rows + ROW_HEADROOM, "columnCount": max(columns, MIN_COLUMNS)}
+            requests.append({"addSheet": {"properties": {"title": tab.title, "gridProperties": grid}}})
+            continue
+        if rows > values.row_count:
+            requests.append(
+                _append_dimension(values.sheet_id, "ROWS", rows - values.row_count + ROW_HEADROOM)
+            )
+        if columns > values.column_count:
+            requests.append(_append_dimension(values.sheet_id, "COLUMNS", columns - values.column_count))
+    return requests
+
+
+def _append_dimension(sheet_id, dimension, length):
+    return {"appendDimension": {"sheetId": sheet_id, "dimension": dimension, "length": length}}
+
+
+def write_layout(client, key: str, requests: list[dict]) -> None:
+    client.http_client.batch_update(key, {"requests": requests})
+
+
+def write_sheet(client, key: str, updates: Updates) -> bool:
+    """Write the changed cells in one values:batchUpdate; False, and no call, when there are none.
+
+    RAW: Google stores what is sent as is, so a name like "=HYPERLINK(...)" stays text, never a formula.
+    """
+    data = value_ranges(updates)
+    if not data:
+        return False
+    client.http_client.values_batch_update(key, {"valueInputOption": "RAW", "data": data})
+    return True
+
+
+def value_ranges(updates: Updates) -> list[dict]:
+    """The changed cells as ValueRanges: one per run of adjacent changed cells in a row."""
+    data = []
+    for title, cells in updates.cells.items():
+        runs = []  # (row, first column index, values)
+        for row, column in sorted(cells):
+            if runs and runs[-1][0] == row and runs[-1][1] + len(runs[-1][2]) == column:
+                runs[-1][2].append(cells[(row, column)])
+            else:
+                runs.append((row, column, [cells[(row, column)]]))
+        for row, first, row_values in runs:
+            a1 = f"{rowcol_to_a1(row, first + 1)}:{rowcol_to_a1(row, first + len(row_values))}"
+            data.append(
+                {"range": absolute_range_name(title, a1), "majorDimension": "ROWS", "values": [row_values]}
+            )
+    return data
