@@ -1,0 +1,104 @@
+"""The sync tests' cast: a running game with a sheet on the stand-in, and a game master's hands on it.
+
+The chain of `game` is fixed so tests can name who hunts whom: killer → victim → bystander → hunter.
+Every test talks to the `sheets_emulator` fixture (tests/sheets_sync/conftest.py) through real gspread.
+"""
+
+import json
+import logging
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.utils import timezone
+
+from game.models import Game, Mission, Player
+from sheets_sync.models import GameSheet
+from tests.sheets_sync.sync.helpers import sync
+
+# google-auth looks up the service account's "regional access boundary" at iamcredentials.googleapis.com
+# in a background thread. Offline that fails, harmlessly, with a warning per retry: keep them out of
+# the test output.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+
+
+@pytest.fixture(scope="session")
+def private_key_pem():
+    """A throwaway key: the stand-in does not check the signature, but google-auth signs with it."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture
+def sheets_settings(settings, sheets_emulator, private_key_pem, tmp_path):
+    """Point the sync at the stand-in, with a service account whose token_uri is the stand-in's."""
+    credentials = tmp_path / "service-account.json"
+    credentials.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "killer-tests",
+                "private_key_id": "test-key",
+                "private_key": private_key_pem,
+                "client_email": "sync@killer-tests.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": f"{sheets_emulator.url}/token",
+            }
+        )
+    )
+    settings.SHEETS_API_URL = sheets_emulator.url
+    settings.SHEETS_CREDENTIALS_FILE = str(credentials)
+    settings.SHEETS_TIMEOUT = 1
+    settings.SHEETS_RUN_SECONDS = 4
+    return settings
+
+
+@pytest.fixture
+def game(db):
+    game = Game.objects.create(name="Spring game")
+    missions = [Mission.objects.create(game=game, text=text) for text in ("Say banana", "Get a high five")]
+    players = [
+        Player.objects.create(
+            game=game, name=name, email=f"{name.lower()}@example.org", mission=missions[i % 2]
+        )
+        for i, name in enumerate(["Killer", "Victim", "Bystander", "Hunter"])
+    ]
+    for i, player in enumerate(players):
+        player.target = players[(i + 1) % len(players)]
+    Player.objects.bulk_update(players, ["target"])
+    game.status = Game.Status.RUNNING
+    game.started_at = timezone.now()
+    game.save()
+    return game
+
+
+def cast(game):
+    return {p.name.lower(): p for p in game.players.all()}
+
+
+@pytest.fixture
+def killer(game):
+    return cast(game)["killer"]
+
+
+@pytest.fixture
+def victim(game):
+    return cast(game)["victim"]
+
+
+@pytest.fixture
+def game_sheet(game, sheets_emulator, sheets_settings):
+    """The game linked to a new, empty spreadsheet on the stand-in."""
+    key = sheets_emulator.create_spreadsheet("Spring game")
+    return GameSheet.objects.create(game=game, spreadsheet_key=key)
+
+
+@pytest.fixture
+def synced_sheet(game_sheet, sheets_emulator):
+    """The sheet after its first two runs: the tabs added, then filled."""
+    sync()
+    sync()
+    game_sheet.refresh_from_db()
+    return game_sheet
