@@ -161,6 +161,12 @@ def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
         if values.skipped:
             plan.warnings.append(f"{tab.title}: no 'id' column in row 1, so this tab was left alone.")
             continue
+        if values.values:
+            for name in values.new_columns:
+                column = rowcol_to_a1(1, values.columns[name] + 1)[:-1]
+                plan.warnings.append(
+                    f"{tab.title}: no '{name}' column in row 1; the sync adds it as column {column}."
+                )
         without_id = _match_rows(values, known, plan)
         if tab is PLAYERS:
             _plan_player_rows(values, players, without_id, plan)

@@ -19,7 +19,10 @@ def test_the_first_run_adds_the_tabs_and_the_second_fills_them(game_sheet, sheet
     assert players[0]["target"] == "Victim"
     assert players[0]["status"] == "alive"
     assert players[0]["email"] == "killer@example.org"
-    assert [m["text"] for m in rows(sheets_emulator, game_sheet, "Missions")] == ["Say banana", "Get a high five"]
+    assert [m["text"] for m in rows(sheets_emulator, game_sheet, "Missions")] == [
+        "Say banana",
+        "Get a high five",
+    ]
     assert rows(sheets_emulator, game_sheet, "Kills") == []
 
 
@@ -40,7 +43,9 @@ def test_a_kill_reaches_the_sheet(synced_sheet, sheets_emulator, killer, victim)
 
 def test_it_reads_back_a_renamed_player_with_an_event(synced_sheet, sheets_emulator, victim):
     row = row_number(sheets_emulator, synced_sheet, "Players", victim.pk)
-    type_in(sheets_emulator, synced_sheet, "Players", f"B{row}:D{row}", [["Vicky", "vicky@example.org", "B2"]])
+    type_in(
+        sheets_emulator, synced_sheet, "Players", f"B{row}:D{row}", [["Vicky", "vicky@example.org", "B2"]]
+    )
 
     sync()
 
