@@ -297,6 +297,8 @@ def _edits(values, row, tab, obj, plan):
     before = plan.synced.get(tab.title, {}).get(str(obj.pk), {})
     edits = {}
     for name in tab.editable:
+        if name in values.new_columns:
+            continue  # the sync adds this column in this run: it holds nothing typed yet
         current = getattr(obj, name)
         typed = cell_text(values.cell(row, name)).strip()
         if typed == current or (name in before and typed == before[name]):
