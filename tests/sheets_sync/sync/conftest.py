@@ -51,7 +51,7 @@ def sheets_settings(settings, sheets_emulator, private_key_pem, tmp_path):
     settings.SHEETS_API_URL = sheets_emulator.url
     settings.SHEETS_CREDENTIALS_FILE = str(credentials)
     settings.SHEETS_TIMEOUT = 1
-    settings.SHEETS_RUN_SECONDS = 4
+    settings.SHEETS_RUN_SECONDS = 3
     return settings
 
 
