@@ -74,6 +74,8 @@ def run(port, data=None, faults=None, host="127.0.0.1"):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this the client waits for a delayed ACK.
+    disable_nagle_algorithm = True
     server_version = "SheetsEmulator"
 
     def do_GET(self):
