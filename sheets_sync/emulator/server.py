@@ -102,19 +102,29 @@ class Handler(BaseHTTPRequestHandler):
         raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             if parts.path.startswith("/_emulator/"):
-                self.send_json(200, self.control(parts.path, raw_body))
-            elif parts.path == "/" or parts.path.startswith("/view/"):
+                self.send_answer(200, self.control(parts.path, raw_body))
+                return
+            if parts.path == "/" or parts.path.startswith("/view/"):
                 self.send_page(parts.path)
-            elif parts.path == "/token":
-                self.server.traffic.record(self.command, "oauth.token", "other")
-                self.send_json(*token(raw_body))
-            else:
-                self.api(parts.path, query, raw_body)
+                return
         except ApiError as error:
-            self.send_json(error.code, error.body())
+            self.send_answer(error.code, error.body())
+            return
+        # From here on, a request a client made of Google: counted in the stats.
+        try:
+            if parts.path == "/token":
+                self.server.traffic.record(self.command, "oauth.token", "other")
+                result = token(raw_body)
+            else:
+                result = self.api(parts.path, query, raw_body)
+        except ApiError as error:
+            result = error.code, error.body()
+        if result is not None:
+            self.server.traffic.answered(result[0])
+            self.send_answer(*result)
 
     def api(self, path, query, raw_body):
-        """One Sheets or Drive request, after the faults have had their say."""
+        """One Sheets or Drive request, after the faults have had their say; None when dropped."""
         kind, access = classify(self.command, path)
         server = self.server
         faults = server.faults
@@ -124,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         if server.traffic.chance(faults.drop_rate):
             server.traffic.drop()
             self.close_connection = True
-            return
+            return None
         if server.traffic.chance(faults.error_rate):
             if server.traffic.chance(0.5):
                 raise ApiError(503, "The service is currently unavailable.")
@@ -143,15 +153,12 @@ class Handler(BaseHTTPRequestHandler):
         store = server.store
         with store.lock:
             if path.startswith("/drive/"):
-                status, answer = self.drive(path, query, body)
+                result = self.drive(path, query, body)
             else:
-                status, answer = sheets(store, self.command, path, query, body)
+                result = sheets(store, self.command, path, query, body)
             if access == "write":
                 store.save()
-        if isinstance(answer, str):
-            self.send_text(status, answer, "text/csv")
-        else:
-            self.send_json(status, answer)
+        return result
 
     def drive(self, path, query, body):
         match = _DRIVE_PATH.match(path)
@@ -203,14 +210,16 @@ class Handler(BaseHTTPRequestHandler):
                 page = view.spreadsheet_page(store.get(unquote(path.removeprefix("/view/"))))
         self.send_text(200, page, "text/html")
 
-    def send_json(self, status, answer):
+    def send_answer(self, status, answer):
+        """JSON, or text for a CSV export, or nothing for a 204."""
         if status == 204:
             self.send_response(204)
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif isinstance(answer, str):
+            self.send_text(status, answer, "text/csv")
         else:
             self.send_text(status, json.dumps(answer, ensure_ascii=False, indent=2), "application/json")
-        self.server.traffic.answered(status)
 
     def send_text(self, status, text, content_type):
         data = text.encode("utf-8")
