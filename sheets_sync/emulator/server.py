@@ -149,6 +149,7 @@ class Handler(BaseHTTPRequestHandler):
                 "Request is missing required authentication credential. Expected OAuth 2 access token, "
                 "login cookie or other valid authentication credential.",
             )
+        refuse_forbidden(path, faults.forbidden)
         body = parse_json(raw_body)
         store = server.store
         with store.lock:
@@ -301,6 +302,15 @@ def classify(method, path):
             return ("drive.files.list" if method == "GET" else "drive.files.create"), access
         return f"drive.files.{method.lower()}", access
     return "unknown", access
+
+
+def refuse_forbidden(path, forbidden):
+    sheets_match = _SHEETS_PATH.match(path)
+    if sheets_match and unquote(sheets_match.group(1)) in forbidden:
+        raise ApiError(403, "The caller does not have permission")
+    drive_match = _DRIVE_PATH.match(path)
+    if drive_match and drive_match.group(1) and unquote(drive_match.group(1)) in forbidden:
+        raise ApiError(404, f"File not found: {unquote(drive_match.group(1))}.")
 
 
 def token(raw_body):

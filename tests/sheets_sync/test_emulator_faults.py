@@ -111,6 +111,7 @@ def test_faults_can_be_read_back_and_are_checked(sheets_emulator):
         "read_quota_per_minute": 0,
         "write_quota_per_minute": 0,
         "seed": None,
+        "forbidden": [],
     }
     assert refused.status_code == 400
 
