@@ -119,6 +119,10 @@ class Handler(BaseHTTPRequestHandler):
                 result = self.api(parts.path, query, raw_body)
         except ApiError as error:
             result = error.code, error.body()
+        except Exception:
+            # A bug of ours: answer as Google does when it has one, and say where it was.
+            logger.exception("Sheets API stand-in failed on %s %s", self.command, self.path)
+            result = 500, ApiError(500, "Internal error encountered.").body()
         if result is not None:
             self.server.traffic.answered(result[0])
             self.send_answer(*result)
@@ -135,6 +139,12 @@ class Handler(BaseHTTPRequestHandler):
             server.traffic.drop()
             self.close_connection = True
             return None
+        if not self.headers.get("Authorization", "").startswith("Bearer "):
+            raise ApiError(
+                401,
+                "Request is missing required authentication credential. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential.",
+            )
         if server.traffic.chance(faults.error_rate):
             if server.traffic.chance(0.5):
                 raise ApiError(503, "The service is currently unavailable.")
@@ -143,48 +153,17 @@ class Handler(BaseHTTPRequestHandler):
             limit = faults.read_quota_per_minute if access == "read" else faults.write_quota_per_minute
             if not server.traffic.within_quota(access, limit):
                 raise quota_exceeded(access.capitalize(), limit)
-        if not self.headers.get("Authorization", "").startswith("Bearer "):
-            raise ApiError(
-                401,
-                "Request is missing required authentication credential. Expected OAuth 2 access token, "
-                "login cookie or other valid authentication credential.",
-            )
         refuse_forbidden(path, faults.forbidden)
         body = parse_json(raw_body)
         store = server.store
         with store.lock:
             if path.startswith("/drive/"):
-                result = self.drive(path, query, body)
+                result = drive_files(store, self.command, path, query, body)
             else:
                 result = sheets(store, self.command, path, query, body)
             if access == "write":
                 store.save()
         return result
-
-    def drive(self, path, query, body):
-        match = _DRIVE_PATH.match(path)
-        if not match:
-            raise ApiError.not_found()
-        store = self.server.store
-        file_id, action = match.groups()
-        method = self.command
-        if file_id is None and method == "POST":
-            return 200, drive.create(store, body)
-        if file_id is None and method == "GET":
-            return 200, drive.file_list(store, query)
-        file_id = unquote(file_id)
-        if action is None and method == "GET":
-            return 200, drive.get(store, file_id, query)
-        if action is None and method == "DELETE":
-            drive.delete(store, file_id)
-            return 204, None
-        if action == "copy" and method == "POST":
-            return 200, drive.copy(store, file_id, body)
-        if action == "export" and method == "GET":
-            return 200, drive.export_csv(store, file_id, query)
-        if action == "comments" and method == "GET":
-            return 200, drive.comments(store, file_id)
-        raise ApiError.not_found()
 
     def control(self, path, raw_body):
         server = self.server
@@ -229,6 +208,31 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def drive_files(store, method, path, query, body):
+    """Route a /drive/v3/files request."""
+    match = _DRIVE_PATH.match(path)
+    if not match:
+        raise ApiError.not_found()
+    file_id, action = match.groups()
+    if file_id is None and method == "POST":
+        return 200, drive.create(store, body)
+    if file_id is None and method == "GET":
+        return 200, drive.file_list(store, query)
+    file_id = unquote(file_id)
+    if action is None and method == "GET":
+        return 200, drive.get(store, file_id, query)
+    if action is None and method == "DELETE":
+        drive.delete(store, file_id)
+        return 204, None
+    if action == "copy" and method == "POST":
+        return 200, drive.copy(store, file_id, body)
+    if action == "export" and method == "GET":
+        return 200, drive.export_csv(store, file_id, query)
+    if action == "comments" and method == "GET":
+        return 200, drive.comments(store, file_id)
+    raise ApiError.not_found()
 
 
 def sheets(store, method, path, query, body):
