@@ -7,7 +7,6 @@ Paths are Google's own, so a client reaches the stand-in by swapping only the ho
   /_emulator/faults|stats|reset  control for tests; /, /view/{id} pages for people
 """
 
-import copy
 import json
 import logging
 import re
@@ -244,7 +243,8 @@ def sheets(store, method, path, query, body):
     rest = match.group(2)
     if method == "GET":
         return 200, sheets_read(spreadsheet, rest, query)
-    backup = copy.deepcopy(spreadsheet)
+    # A JSON round trip copies the (JSON-only) spreadsheet faster than copy.deepcopy.
+    backup = json.loads(json.dumps(spreadsheet))
     try:
         answer = sheets_write(spreadsheet, method, rest, query, body)
     except ApiError:

@@ -132,13 +132,9 @@ def batch_clear(spreadsheet, body):
 def read(sheet, bounds, major="ROWS", value_render="FORMATTED_VALUE", date_render="SERIAL_NUMBER"):
     """The rendered values of a bounded range, trimmed as Google trims them."""
     start_row, end_row, start_col, end_col = bounds
-    rows = [
-        [grid.get(sheet, row, col) for col in range(start_col, end_col)]
-        for row in range(start_row, min(end_row, len(sheet["rows"])))
-    ]
+    rows = [row[start_col:end_col] for row in sheet["rows"][start_row:end_row]]
     if major == "COLUMNS":
-        width = end_col - start_col
-        rows = [[row[col] for row in rows] for col in range(width)]
+        rows = [[row[col] if col < len(row) else None for row in rows] for col in range(end_col - start_col)]
     for line in rows:
         while line and line[-1] is None:
             line.pop()
