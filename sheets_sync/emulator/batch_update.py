@@ -156,7 +156,7 @@ def _dimension_range(spreadsheet, dimension_range, where):
 
 
 def _field_paths(request, wanted, where):
-    """The request's field mask as paths: "gridProperties/rowCount,index" -> [[gridProperties, rowCount], ...].
+    """The field mask as paths: "gridProperties/rowCount,index" -> [[gridProperties, rowCount], [index]].
 
     Google accepts both `/` and `.` between names; `*` means every field given.
     """

@@ -14,7 +14,7 @@ SPREADSHEET_MIME_TYPE = "application/vnd.google-apps.spreadsheet"
 _DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
 _DEFAULT_LIST_FIELDS = "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)"
 _CLAUSE = re.compile(
-    r"""^\s*(name|mimeType|trashed)\s*(=|!=|contains)\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|true|false)\s*$"""
+    r"""\s*(name|mimeType|trashed)\s*(=|!=|contains)\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|true|false)\s*(and\b|$)"""
 )
 
 
@@ -46,7 +46,8 @@ def copy(store, file_id, body):
 
 
 def file_list(store, query):
-    matches = [_file(spreadsheet) for spreadsheet in store.spreadsheets.values()]
+    # Newest first; of files modified in the same millisecond, the one created last.
+    matches = [_file(spreadsheet) for spreadsheet in reversed(store.spreadsheets.values())]
     for clause in _clauses(query.get("q", [""])[0]):
         matches = [file for file in matches if clause(file)]
     matches.sort(key=lambda file: file["modifiedTime"], reverse=True)
@@ -99,15 +100,17 @@ def _find(store, file_id):
 
 
 def _clauses(query):
-    """Drive's `q` for what gspread sends: `name = '…'`, `mimeType = '…'` joined by `and`."""
+    """Drive's `q` as gspread sends it: `name = '…'`, `mimeType = '…'`, `trashed = false`, and `and`."""
     clauses = []
-    for text in re.split(r"\s+and\s+", query.strip()) if query.strip() else []:
-        match = _CLAUSE.match(text)
+    position = 0
+    while position < len(query.strip()):
+        match = _CLAUSE.match(query, position)
         if not match:
             raise ApiError.bad_request("Invalid Value")
-        name, operator, literal = match.groups()
+        name, operator, literal, _ = match.groups()
         wanted = literal == "true" if literal in ("true", "false") else re.sub(r"\\(.)", r"\1", literal[1:-1])
         clauses.append(_clause(name, operator, wanted))
+        position = match.end()
     return clauses
 
 

@@ -1,16 +1,16 @@
 """Trouble on demand, and the counts that show what a client did.
 
 Faults make the stand-in behave like Google on a bad day: added latency, a share of 500/503 answers,
-Google's per-user quota of read and write requests per minute (429 past it), and a share of
-connections closed without an answer. They come from command-line flags, from SHEETS_EMULATOR_*
-environment variables, and at run time from `POST /_emulator/faults`.
+Google's per-user quota of read and write requests per minute (429 past it), a share of connections
+closed without an answer, and spreadsheets the client has no right to. They come from command-line
+flags, from SHEETS_EMULATOR_* environment variables, and at run time from `POST /_emulator/faults`.
 """
 
 import collections
 import random
 import threading
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from .errors import ApiError
 
@@ -27,6 +27,9 @@ class Faults:
     write_quota_per_minute: int = 0
     # Set it to make the random draws repeat from one run to the next.
     seed: int | None = None
+    # Spreadsheet ids the client may not open, as when one is not shared with the service account:
+    # the Sheets API answers 403 PERMISSION_DENIED for them, Drive 404 as if they did not exist.
+    forbidden: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data):
@@ -39,6 +42,10 @@ class Faults:
             raise ApiError.bad_request("error_rate and drop_rate are shares between 0 and 1.")
         if min(faults.latency_ms, faults.read_quota_per_minute, faults.write_quota_per_minute) < 0:
             raise ApiError.bad_request("latency_ms and the quotas cannot be negative.")
+        if not isinstance(faults.forbidden, list) or not all(
+            isinstance(item, str) for item in faults.forbidden
+        ):
+            raise ApiError.bad_request("forbidden is a list of spreadsheet ids.")
         return faults
 
     @classmethod

@@ -7,7 +7,6 @@ Paths are Google's own, so a client reaches the stand-in by swapping only the ho
   /_emulator/faults|stats|reset  control for tests; /, /view/{id} pages for people
 """
 
-import copy
 import json
 import logging
 import re
@@ -74,6 +73,8 @@ def run(port, data=None, faults=None, host="127.0.0.1"):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this the client waits for a delayed ACK.
+    disable_nagle_algorithm = True
     server_version = "SheetsEmulator"
 
     def do_GET(self):
@@ -100,19 +101,33 @@ class Handler(BaseHTTPRequestHandler):
         raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
             if parts.path.startswith("/_emulator/"):
-                self.send_json(200, self.control(parts.path, raw_body))
-            elif parts.path == "/" or parts.path.startswith("/view/"):
+                self.send_answer(200, self.control(parts.path, raw_body))
+                return
+            if parts.path == "/" or parts.path.startswith("/view/"):
                 self.send_page(parts.path)
-            elif parts.path == "/token":
-                self.server.traffic.record(self.command, "oauth.token", "other")
-                self.send_json(*token(raw_body))
-            else:
-                self.api(parts.path, query, raw_body)
+                return
         except ApiError as error:
-            self.send_json(error.code, error.body())
+            self.send_answer(error.code, error.body())
+            return
+        # From here on, a request a client made of Google: counted in the stats.
+        try:
+            if parts.path == "/token":
+                self.server.traffic.record(self.command, "oauth.token", "other")
+                result = token(raw_body)
+            else:
+                result = self.api(parts.path, query, raw_body)
+        except ApiError as error:
+            result = error.code, error.body()
+        except Exception:
+            # A bug of ours: answer as Google does when it has one, and say where it was.
+            logger.exception("Sheets API stand-in failed on %s %s", self.command, self.path)
+            result = 500, ApiError(500, "Internal error encountered.").body()
+        if result is not None:
+            self.server.traffic.answered(result[0])
+            self.send_answer(*result)
 
     def api(self, path, query, raw_body):
-        """One Sheets or Drive request, after the faults have had their say."""
+        """One Sheets or Drive request, after the faults have had their say; None when dropped."""
         kind, access = classify(self.command, path)
         server = self.server
         faults = server.faults
@@ -122,7 +137,13 @@ class Handler(BaseHTTPRequestHandler):
         if server.traffic.chance(faults.drop_rate):
             server.traffic.drop()
             self.close_connection = True
-            return
+            return None
+        if not self.headers.get("Authorization", "").startswith("Bearer "):
+            raise ApiError(
+                401,
+                "Request is missing required authentication credential. Expected OAuth 2 access token, "
+                "login cookie or other valid authentication credential.",
+            )
         if server.traffic.chance(faults.error_rate):
             if server.traffic.chance(0.5):
                 raise ApiError(503, "The service is currently unavailable.")
@@ -131,50 +152,17 @@ class Handler(BaseHTTPRequestHandler):
             limit = faults.read_quota_per_minute if access == "read" else faults.write_quota_per_minute
             if not server.traffic.within_quota(access, limit):
                 raise quota_exceeded(access.capitalize(), limit)
-        if not self.headers.get("Authorization", "").startswith("Bearer "):
-            raise ApiError(
-                401,
-                "Request is missing required authentication credential. Expected OAuth 2 access token, "
-                "login cookie or other valid authentication credential.",
-            )
+        refuse_forbidden(path, faults.forbidden)
         body = parse_json(raw_body)
         store = server.store
         with store.lock:
             if path.startswith("/drive/"):
-                status, answer = self.drive(path, query, body)
+                result = drive_files(store, self.command, path, query, body)
             else:
-                status, answer = sheets(store, self.command, path, query, body)
+                result = sheets(store, self.command, path, query, body)
             if access == "write":
                 store.save()
-        if isinstance(answer, str):
-            self.send_text(status, answer, "text/csv")
-        else:
-            self.send_json(status, answer)
-
-    def drive(self, path, query, body):
-        match = _DRIVE_PATH.match(path)
-        if not match:
-            raise ApiError.not_found()
-        store = self.server.store
-        file_id, action = match.groups()
-        method = self.command
-        if file_id is None and method == "POST":
-            return 200, drive.create(store, body)
-        if file_id is None and method == "GET":
-            return 200, drive.file_list(store, query)
-        file_id = unquote(file_id)
-        if action is None and method == "GET":
-            return 200, drive.get(store, file_id, query)
-        if action is None and method == "DELETE":
-            drive.delete(store, file_id)
-            return 204, None
-        if action == "copy" and method == "POST":
-            return 200, drive.copy(store, file_id, body)
-        if action == "export" and method == "GET":
-            return 200, drive.export_csv(store, file_id, query)
-        if action == "comments" and method == "GET":
-            return 200, drive.comments(store, file_id)
-        raise ApiError.not_found()
+        return result
 
     def control(self, path, raw_body):
         server = self.server
@@ -201,14 +189,16 @@ class Handler(BaseHTTPRequestHandler):
                 page = view.spreadsheet_page(store.get(unquote(path.removeprefix("/view/"))))
         self.send_text(200, page, "text/html")
 
-    def send_json(self, status, answer):
+    def send_answer(self, status, answer):
+        """JSON, or text for a CSV export, or nothing for a 204."""
         if status == 204:
             self.send_response(204)
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif isinstance(answer, str):
+            self.send_text(status, answer, "text/csv")
         else:
             self.send_text(status, json.dumps(answer, ensure_ascii=False, indent=2), "application/json")
-        self.server.traffic.answered(status)
 
     def send_text(self, status, text, content_type):
         data = text.encode("utf-8")
@@ -217,6 +207,31 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def drive_files(store, method, path, query, body):
+    """Route a /drive/v3/files request."""
+    match = _DRIVE_PATH.match(path)
+    if not match:
+        raise ApiError.not_found()
+    file_id, action = match.groups()
+    if file_id is None and method == "POST":
+        return 200, drive.create(store, body)
+    if file_id is None and method == "GET":
+        return 200, drive.file_list(store, query)
+    file_id = unquote(file_id)
+    if action is None and method == "GET":
+        return 200, drive.get(store, file_id, query)
+    if action is None and method == "DELETE":
+        drive.delete(store, file_id)
+        return 204, None
+    if action == "copy" and method == "POST":
+        return 200, drive.copy(store, file_id, body)
+    if action == "export" and method == "GET":
+        return 200, drive.export_csv(store, file_id, query)
+    if action == "comments" and method == "GET":
+        return 200, drive.comments(store, file_id)
+    raise ApiError.not_found()
 
 
 def sheets(store, method, path, query, body):
@@ -228,7 +243,8 @@ def sheets(store, method, path, query, body):
     rest = match.group(2)
     if method == "GET":
         return 200, sheets_read(spreadsheet, rest, query)
-    backup = copy.deepcopy(spreadsheet)
+    # A JSON round trip copies the (JSON-only) spreadsheet faster than copy.deepcopy.
+    backup = json.loads(json.dumps(spreadsheet))
     try:
         answer = sheets_write(spreadsheet, method, rest, query, body)
     except ApiError:
@@ -290,6 +306,15 @@ def classify(method, path):
             return ("drive.files.list" if method == "GET" else "drive.files.create"), access
         return f"drive.files.{method.lower()}", access
     return "unknown", access
+
+
+def refuse_forbidden(path, forbidden):
+    sheets_match = _SHEETS_PATH.match(path)
+    if sheets_match and unquote(sheets_match.group(1)) in forbidden:
+        raise ApiError(403, "The caller does not have permission")
+    drive_match = _DRIVE_PATH.match(path)
+    if drive_match and drive_match.group(1) and unquote(drive_match.group(1)) in forbidden:
+        raise ApiError(404, f"File not found: {unquote(drive_match.group(1))}.")
 
 
 def token(raw_body):

@@ -102,5 +102,5 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump({"spreadsheets": self.spreadsheets}, file, ensure_ascii=False)
+            file.write(json.dumps({"spreadsheets": self.spreadsheets}, ensure_ascii=False))
         os.replace(temporary, self.path)

@@ -37,14 +37,14 @@ def option(source, name, default=None):
 
 def get(spreadsheet, range_text, query):
     target = grid.resolve(spreadsheet, range_text)
-    return _value_range(target, target.bounds(), query, "")
+    return _value_range(target.sheet, target.bounds(), query, "")
 
 
 def batch_get(spreadsheet, query):
     answer = {"spreadsheetId": spreadsheet["spreadsheetId"]}
     targets = [grid.resolve(spreadsheet, text) for text in query.get("ranges", [])]
     if targets:
-        answer["valueRanges"] = [_value_range(target, target.bounds(), query, "") for target in targets]
+        answer["valueRanges"] = [_value_range(target.sheet, target.bounds(), query, "") for target in targets]
     return answer
 
 
@@ -53,7 +53,7 @@ def update(spreadsheet, range_text, query, body):
     target = grid.resolve(spreadsheet, range_text)
     target.bounds()
     written = _write(target, target.cells.start_row, target.cells.start_col, body, user_entered)
-    return _update_answer(spreadsheet, target.sheet, written, query, body)
+    return _update_answer(spreadsheet, target.sheet, written, query)
 
 
 def batch_update(spreadsheet, body):
@@ -65,7 +65,7 @@ def batch_update(spreadsheet, body):
         target = grid.resolve(spreadsheet, data.get("range", ""))
         target.bounds()
         written = _write(target, target.cells.start_row, target.cells.start_col, data, user_entered)
-        responses.append(_update_answer(spreadsheet, target.sheet, written, body, data))
+        responses.append(_update_answer(spreadsheet, target.sheet, written, body))
         sheet_id = target.sheet["properties"]["sheetId"]
         touched |= {(sheet_id, row, col) for row, col in written["cells"]}
     totals = {
@@ -109,7 +109,7 @@ def append(spreadsheet, range_text, query, body):
     if insert_rows:
         grid.insert_rows(sheet, row, len(_matrix(body)))
     written = _write(target, row, col, body, user_entered, grow=True)
-    answer["updates"] = _update_answer(spreadsheet, sheet, written, query, body)
+    answer["updates"] = _update_answer(spreadsheet, sheet, written, query)
     return answer
 
 
@@ -132,13 +132,9 @@ def batch_clear(spreadsheet, body):
 def read(sheet, bounds, major="ROWS", value_render="FORMATTED_VALUE", date_render="SERIAL_NUMBER"):
     """The rendered values of a bounded range, trimmed as Google trims them."""
     start_row, end_row, start_col, end_col = bounds
-    rows = [
-        [grid.get(sheet, row, col) for col in range(start_col, end_col)]
-        for row in range(start_row, min(end_row, len(sheet["rows"])))
-    ]
+    rows = [row[start_col:end_col] for row in sheet["rows"][start_row:end_row]]
     if major == "COLUMNS":
-        width = end_col - start_col
-        rows = [[row[col] for row in rows] for col in range(width)]
+        rows = [[row[col] if col < len(row) else None for row in rows] for col in range(end_col - start_col)]
     for line in rows:
         while line and line[-1] is None:
             line.pop()
@@ -147,13 +143,13 @@ def read(sheet, bounds, major="ROWS", value_render="FORMATTED_VALUE", date_rende
     return [[cells.render(cell, value_render, date_render) for cell in line] for line in rows]
 
 
-def _value_range(target, bounds, source, prefix):
+def _value_range(sheet, bounds, source, prefix):
     """A ValueRange answer; `prefix` is "response" for the updatedData of a write."""
     major = option(source, "majorDimension", "ROWS") if not prefix else "ROWS"
     rendering = option(source, _name(prefix, "valueRenderOption"), "FORMATTED_VALUE")
     dates = option(source, _name(prefix, "dateTimeRenderOption"), "SERIAL_NUMBER")
-    answer = {"range": a1.format_range(grid.title(target.sheet), *bounds), "majorDimension": major}
-    values = read(target.sheet, bounds, major, rendering, dates)
+    answer = {"range": a1.format_range(grid.title(sheet), *bounds), "majorDimension": major}
+    values = read(sheet, bounds, major, rendering, dates)
     if values:
         answer["values"] = values
     return answer
@@ -218,7 +214,7 @@ def _write(target, top, left, body, user_entered, grow=False):
     return {"bounds": (top, top + max(height, 1), left, left + max(width, 1)), "cells": written}
 
 
-def _update_answer(spreadsheet, sheet, written, source, body):
+def _update_answer(spreadsheet, sheet, written, source):
     """An UpdateValuesResponse; `source` holds includeValuesInResponse and the response options."""
     updated_range = a1.format_range(grid.title(sheet), *written["bounds"])
     counts = {
@@ -230,7 +226,5 @@ def _update_answer(spreadsheet, sheet, written, source, body):
     answer.update({name: count for name, count in counts.items() if count})
     include = source.get("includeValuesInResponse")
     if include is True or (isinstance(include, list) and include[0].lower() == "true"):
-        answer["updatedData"] = _value_range(
-            grid.Target(sheet, None, ""), written["bounds"], source, "response"
-        )
+        answer["updatedData"] = _value_range(sheet, written["bounds"], source, "response")
     return answer

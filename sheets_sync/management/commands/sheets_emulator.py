@@ -40,13 +40,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         quota = options["quota_per_minute"]
+        read_quota = options["read_quota_per_minute"]
+        write_quota = options["write_quota_per_minute"]
         faults = Faults.from_dict(
             {
                 "latency_ms": options["latency_ms"],
                 "error_rate": options["error_rate"],
                 "drop_rate": options["drop_rate"],
-                "read_quota_per_minute": options["read_quota_per_minute"] or quota,
-                "write_quota_per_minute": options["write_quota_per_minute"] or quota,
+                "read_quota_per_minute": quota if read_quota is None else read_quota,
+                "write_quota_per_minute": quota if write_quota is None else write_quota,
                 "seed": options["seed"],
             }
         )
