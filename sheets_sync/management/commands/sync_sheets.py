@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
 from django.utils import timezone
 
 from sheets_sync import sync
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         try:
             while True:
                 started = time.monotonic()
+                # A service lives for weeks: drop database connections the server closed meanwhile.
+                close_old_connections()
                 outcomes = self.sync_all()
                 line = self.summary(outcomes, time.monotonic() - started)
                 failed = any(o.error for o in outcomes)
@@ -170,6 +173,9 @@ class Command(BaseCommand):
             ]
             return None
         self.keep_lease(game_sheet, token, seconds)
+        if self.verbosity >= 2:
+            for line in plan.describe():
+                self.stdout.write(f"  {game}: {line}")
         outcome.changes = sync.apply_changes(game, plan)
         updates = sync.sheet_updates(game, sheet, plan)
         outcome.warnings = plan.warnings + updates.warnings
