@@ -82,8 +82,6 @@ class Command(BaseCommand):
         try:
             while True:
                 started = time.monotonic()
-                # A service lives for weeks: drop database connections the server closed meanwhile.
-                close_old_connections()
                 outcomes = self.sync_all()
                 line = self.summary(outcomes, time.monotonic() - started)
                 failed = any(o.error for o in outcomes)
@@ -96,6 +94,8 @@ class Command(BaseCommand):
                 (self.stderr if failed else self.stdout).write(line)
                 if self.stopping.wait(max(0, interval - (time.monotonic() - started))):
                     return
+                # A service lives for weeks: drop database connections the server closed meanwhile.
+                close_old_connections()
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)

@@ -1,5 +1,6 @@
 """Runs that go wrong around the sync itself: killed half-way, started twice, dry, misconfigured, stopped."""
 
+import json
 import os
 import signal
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -178,3 +180,29 @@ def test_the_loop_stops_cleanly_on_sigterm(synced_sheet, sheets_emulator):
 
     assert loop.returncode == 0
     assert output.count("sync_sheets: 1 game(s) synced") >= 1
+
+
+def test_a_sheet_not_shared_with_the_service_account_fails_at_once(game_sheet, sheets_emulator):
+    sheets_emulator.faults(forbidden=[game_sheet.spreadsheet_key])
+
+    with Calls(sheets_emulator) as calls:
+        error = sync_fails()
+
+    assert "answered 403" in error
+    assert (calls.reads, calls.writes) == (1, 0)  # no retry: sharing the sheet is a person's job
+    assert "answered 403" in GameSheet.objects.get(pk=game_sheet.pk).last_error
+
+
+def test_credentials_google_refuses_fail_the_run_with_one_line(
+    game_sheet, sheets_emulator, settings, tmp_path
+):
+    key = json.loads(Path(settings.SHEETS_CREDENTIALS_FILE).read_text())
+    key["token_uri"] = f"{sheets_emulator.url}/no-token-here"
+    refused = tmp_path / "refused.json"
+    refused.write_text(json.dumps(key))
+    settings.SHEETS_CREDENTIALS_FILE = str(refused)
+
+    error = sync_fails()
+
+    assert "Google refused the service account's credentials" in error
+    assert "\n" not in error
