@@ -31,6 +31,10 @@ MAX_BACKOFF = 8.0
 class SheetsError(Exception):
     """Google could not be reached or refused a call. The run stops cleanly; the next one catches up."""
 
+    def __init__(self, message, *, status=None):
+        super().__init__(message)
+        self.status = status  # Google's HTTP status when it answered
+
 
 class CredentialsError(SheetsError):
     """The service account key is missing, unreadable or refused: no game can be synced."""
@@ -89,7 +93,8 @@ class SheetsHTTPClient(HTTPClient):
                 if response.ok:
                     return response
                 if response.status_code not in RETRY_STATUSES:
-                    raise SheetsError(describe(method, url, APIError(response))) from None
+                    error = APIError(response)
+                    raise SheetsError(describe(method, url, error), status=response.status_code) from None
                 problem = f"HTTP {response.status_code}"
             attempt += 1
             # Capped exponential backoff with jitter, so that several servers do not retry in step.

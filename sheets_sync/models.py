@@ -30,6 +30,10 @@ class GameSheet(models.Model):
     # differs from it is a game master's edit.
     synced = models.JSONField(default=dict, blank=True, editable=False)
 
+    # Our tabs' sheet ids, {title: id}, as the last run found them. With them a run reads the cells at
+    # once; without them (the first run, after a failure or a tab added) it reads the tabs list first.
+    tabs = models.JSONField(default=dict, blank=True, editable=False)
+
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

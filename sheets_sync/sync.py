@@ -1,6 +1,6 @@
 """One sync of a game with its Google Sheet, in steps that the command runs in order and tests call alone.
 
-    read_sheet      2 reads: the spreadsheet's tabs, then all their cells in one values:batchGet
+    read_sheet      1 read, all cells in one values:batchGet (2 when the tabs' ids must be read first)
     plan_changes    what game masters changed in the sheet; writes nothing
     sheet_updates   the cells that differ from the database; writes nothing
     layout_requests tabs to add or grow before the cells fit (rare: the first run, a growing roster)
@@ -17,10 +17,11 @@ that player's row instead of creating the player twice.
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from gspread.utils import absolute_range_name, rowcol_to_a1
+from gspread.utils import a1_to_rowcol, absolute_range_name, rowcol_to_a1
 
 from game import rules
 from game.models import Game, Mission, Player
+from sheets_sync.client import SheetsError
 from sheets_sync.layout import KILLS, MISSIONS, PLAYERS, TABS, Tab, cell_text, database_rows
 
 ACTOR = "sync"
@@ -44,8 +45,8 @@ class TabValues:
     skipped: bool = False  # the header has no `id`: without it no row can be matched
 
     @classmethod
-    def parse(cls, tab, properties, values):
-        grid = (properties or {}).get("gridProperties", {})
+    def parse(cls, tab, sheet_id, grid, values):
+        """`grid` is the tab's (rows, columns); None, like `sheet_id`, when the tab does not exist."""
         header = [cell_text(cell).strip().lower() for cell in values[0]] if values else []
         columns = {}
         for index, name in enumerate(header):
@@ -62,9 +63,9 @@ class TabValues:
                 columns[name] = len(header) + offset
         return cls(
             tab=tab,
-            sheet_id=properties["sheetId"] if properties else None,
-            row_count=grid.get("rowCount", 0),
-            column_count=grid.get("columnCount", 0),
+            sheet_id=sheet_id,
+            row_count=grid[0] if grid else 0,
+            column_count=grid[1] if grid else 0,
             values=[] if blank else values,
             columns=columns,
             new_columns=new_columns,
@@ -121,30 +122,58 @@ class Updates:
 # --- Reading --------------------------------------------------------------------------------------
 
 
-def read_sheet(client, key: str) -> dict[str, TabValues]:
-    """Our tabs as they are now: one metadata read for their ids and grid sizes, one batchGet for cells.
+def read_sheet(client, key: str, sheet_ids: dict[str, int]) -> dict[str, TabValues]:
+    """Our tabs as they are now, in one read when their sheet ids are known, two when not.
 
+    One values:batchGet reads every cell of the three tabs; the range it answers for a whole tab also
+    gives the tab's grid size. The tabs' metadata is read first only when `sheet_ids` (from the last
+    run) lacks a tab, or when the batchGet answers 400 because a tab was renamed or deleted since.
     Cells are read with valueRenderOption FORMULA: a formula a game master typed comes back as its
     text ("=A2&B2"), so it can be refused instead of its result being taken for a name.
     """
-    http = client.http_client
-    metadata = http.fetch_sheet_metadata(
-        key, params={"includeGridData": "false", "fields": "sheets.properties"}
+    if all(tab.title in sheet_ids for tab in TABS):
+        try:
+            return _read_values(client, key, sheet_ids)
+        except SheetsError as error:
+            if error.status != 400:
+                raise
+    metadata = client.http_client.fetch_sheet_metadata(
+        key, params={"includeGridData": "false", "fields": "sheets.properties(sheetId,title)"}
     )
-    properties = {sheet["properties"]["title"]: sheet["properties"] for sheet in metadata.get("sheets", [])}
-    present = [tab for tab in TABS if tab.title in properties]
-    values = {}
+    titles = {
+        sheet["properties"]["title"]: sheet["properties"]["sheetId"] for sheet in metadata.get("sheets", [])
+    }
+    sheet_ids = {tab.title: titles[tab.title] for tab in TABS if tab.title in titles}
+    if len(sheet_ids) < len(TABS):
+        # A tab to add: that is all this run will write (see layout_requests), so the cells of the
+        # others need not be read now. The next run reads them.
+        return {tab.title: TabValues.parse(tab, sheet_ids.get(tab.title), None, []) for tab in TABS}
+    return _read_values(client, key, sheet_ids)
+
+
+def _read_values(client, key, sheet_ids):
+    present = [tab for tab in TABS if tab.title in sheet_ids]
+    value_ranges = []
     if present:
-        response = http.values_batch_get(
+        response = client.http_client.values_batch_get(
             key,
             [absolute_range_name(tab.title) for tab in present],
             params={"valueRenderOption": "FORMULA", "majorDimension": "ROWS"},
         )
-        for tab, value_range in zip(present, response["valueRanges"], strict=True):
-            values[tab.title] = value_range.get("values", [])
-    return {
-        tab.title: TabValues.parse(tab, properties.get(tab.title), values.get(tab.title, [])) for tab in TABS
-    }
+        value_ranges = response["valueRanges"]
+    sheet = {tab.title: TabValues.parse(tab, None, None, []) for tab in TABS}
+    for tab, value_range in zip(present, value_ranges, strict=True):
+        # "'Players'!A1:Z1000": the whole grid, since the whole tab was asked for.
+        rows, columns = a1_to_rowcol(value_range["range"].rpartition("!")[2].partition(":")[2])
+        sheet[tab.title] = TabValues.parse(
+            tab, sheet_ids[tab.title], (rows, columns), value_range.get("values", [])
+        )
+    return sheet
+
+
+def sheet_ids_of(sheet: dict[str, TabValues]) -> dict[str, int]:
+    """What GameSheet.tabs keeps for the next run."""
+    return {title: values.sheet_id for title, values in sheet.items() if values.sheet_id is not None}
 
 
 # --- Planning -------------------------------------------------------------------------------------
@@ -397,17 +426,23 @@ def sheet_updates(game: Game, sheet: dict[str, TabValues], plan: Plan) -> Update
 
 
 def layout_requests(sheet: dict[str, TabValues], updates: Updates) -> list[dict]:
-    """spreadsheets:batchUpdate requests adding missing tabs and growing grids too small for the cells."""
+    """spreadsheets:batchUpdate requests adding the missing tabs, or else growing grids too small.
+
+    Values written to a range that starts past a tab's last row are refused (400), so a grid must
+    grow before rows are added below it. New tabs are sized for the roster and more.
+    """
+    needed = {}
+    for tab in TABS:
+        cells = updates.cells.get(tab.title, {})
+        rows = max([row for row, _ in cells] + [len(sheet[tab.title].values), 1])
+        columns = max([column + 1 for _, column in cells] + [len(tab.columns)])
+        needed[tab.title] = (rows, columns)
+    missing = [tab for tab in TABS if sheet[tab.title].sheet_id is None]
+    if missing:
+        return [_add_sheet(tab.title, *needed[tab.title]) for tab in missing]
     requests = []
     for tab in TABS:
-        values = sheet[tab.title]
-        cells = updates.cells.get(tab.title, {})
-        rows = max([row for row, _ in cells] + [len(values.values), 1])
-        columns = max([column + 1 for _, column in cells] + [len(tab.columns)])
-        if values.sheet_id is None:
-            grid = {"rowCount": rows + ROW_HEADROOM, "columnCount": max(columns, MIN_COLUMNS)}
-            requests.append({"addSheet": {"properties": {"title": tab.title, "gridProperties": grid}}})
-            continue
+        values, (rows, columns) = sheet[tab.title], needed[tab.title]
         if rows > values.row_count:
             requests.append(
                 _append_dimension(values.sheet_id, "ROWS", rows - values.row_count + ROW_HEADROOM)
@@ -415,6 +450,11 @@ def layout_requests(sheet: dict[str, TabValues], updates: Updates) -> list[dict]
         if columns > values.column_count:
             requests.append(_append_dimension(values.sheet_id, "COLUMNS", columns - values.column_count))
     return requests
+
+
+def _add_sheet(title, rows, columns):
+    grid = {"rowCount": rows + ROW_HEADROOM, "columnCount": max(columns, MIN_COLUMNS)}
+    return {"addSheet": {"properties": {"title": title, "gridProperties": grid}}}
 
 
 def _append_dimension(sheet_id, dimension, length):

@@ -1,9 +1,10 @@
 """Keep each game's Google Sheet in step with the database, and take back the game masters' roster edits.
 
 Run by cron every 30 s (`manage.py sync_sheets`), or as a service (`manage.py sync_sheets --loop`).
-Per game and run: 2 reads and at most 1 write, none when nothing changed. When Google is down, slow
-or out of quota, the run gives up at its deadline, records the error and exits non-zero; the next run
-catches up. A lease on each game's GameSheet row keeps two runs from syncing the same game at once.
+Per game and run: 1 read (2 when the tabs changed) and at most 1 write, none when nothing changed.
+When Google is down, slow or out of quota, the run gives up at its deadline, records the error and
+exits non-zero; the next run catches up. A lease on each game's GameSheet row keeps two runs from
+syncing the same game at once.
 """
 
 import logging
@@ -138,9 +139,9 @@ class Command(BaseCommand):
         http = self.client.http_client
         http.start(seconds)
         started = time.monotonic()
-        synced = None
+        saved = {}
         try:
-            synced = self.sync_steps(game_sheet, token, seconds, outcome)
+            saved = self.sync_steps(game_sheet, token, seconds, outcome)
         except (SheetsError, LeaseLost) as error:
             outcome.error = str(error)
         except Exception as error:
@@ -149,21 +150,21 @@ class Command(BaseCommand):
         finally:
             outcome.reads, outcome.writes, outcome.retries = http.reads, http.writes, http.retries
             if token is not None:
-                self.record(game_sheet, outcome, time.monotonic() - started, synced)
+                self.record(game_sheet, outcome, time.monotonic() - started, saved)
                 game_sheet.release_lease(token)
         return outcome
 
-    def sync_steps(self, game_sheet, token, seconds, outcome) -> dict | None:
-        """Read, plan, apply, write. Returns GameSheet.synced for after the write, None if nothing was."""
+    def sync_steps(self, game_sheet, token, seconds, outcome) -> dict:
+        """Read, plan, apply, write. Returns the GameSheet fields to save for the next run."""
         game, key = game_sheet.game, game_sheet.spreadsheet_key
-        sheet = sync.read_sheet(self.client, key)
+        sheet = sync.read_sheet(self.client, key, game_sheet.tabs)
         plan = sync.plan_changes(game, sheet, game_sheet.synced)
         preview = sync.sheet_updates(game, sheet, plan)
         layout = sync.layout_requests(sheet, preview)
         if self.dry_run:
             self.show_dry_run(game, plan, preview, layout)
             outcome.warnings = plan.warnings + preview.warnings
-            return None
+            return {}
         if layout:
             # A tab to add or a grid to grow: that is this run's one write. The next run fills the cells.
             self.keep_lease(game_sheet, token, seconds)
@@ -171,7 +172,7 @@ class Command(BaseCommand):
             outcome.warnings = plan.warnings + [
                 f"{len(layout)} tab(s) added or grown; cells follow next run."
             ]
-            return None
+            return {"tabs": sync.sheet_ids_of(sheet)}  # without the new tabs: the next run reads their ids
         self.keep_lease(game_sheet, token, seconds)
         if self.verbosity >= 2:
             for line in plan.describe():
@@ -182,13 +183,13 @@ class Command(BaseCommand):
         self.keep_lease(game_sheet, token, seconds)
         sync.write_sheet(self.client, key, updates)
         outcome.rows_created, outcome.rows_updated = updates.rows_created, updates.rows_updated
-        return updates.synced
+        return {"synced": updates.synced, "tabs": sync.sheet_ids_of(sheet)}
 
     def keep_lease(self, game_sheet, token, seconds):
         if not game_sheet.renew_lease(token, seconds + LEASE_MARGIN):
             raise LeaseLost("the lease on this game ran out; another run may be syncing it")
 
-    def record(self, game_sheet, outcome, duration, synced):
+    def record(self, game_sheet, outcome, duration, saved):
         """Save how the run went on the GameSheet row, for the admin."""
         now = timezone.now()
         fields = {
@@ -200,10 +201,12 @@ class Command(BaseCommand):
             "warnings": outcome.warnings,
             "last_error": outcome.error,
         }
-        if not outcome.error:
+        if outcome.error:
+            # A tab renamed or a grid shrunk may be why: the next run reads the tabs afresh.
+            fields["tabs"] = {}
+        else:
             fields["last_success_at"] = now
-        if synced is not None:
-            fields["synced"] = synced
+            fields.update(saved)
         GameSheet.objects.filter(pk=game_sheet.pk).update(**fields)
 
     def show_dry_run(self, game, plan, preview, layout):
@@ -211,7 +214,8 @@ class Command(BaseCommand):
         for line in plan.describe():
             self.stdout.write(f"  would {line}")
         if layout:
-            self.stdout.write(f"  would add or grow {len(layout)} tab(s) first")
+            self.stdout.write(f"  would add or grow {len(layout)} tab(s); the cells follow on the next run")
+            return
         cells = sum(len(cells) for cells in preview.cells.values())
         rows = f"{preview.rows_created} new row(s), {preview.rows_updated} changed"
         self.stdout.write(f"  would write {cells} cell(s): {rows}")

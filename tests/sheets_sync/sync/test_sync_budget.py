@@ -1,4 +1,4 @@
-"""Calls per game and run: 2 reads and at most 1 write whatever the roster's size, none when idle."""
+"""Calls per game and run: 1 read (2 when the tabs changed), at most 1 write whatever the roster's size."""
 
 from game.models import Player
 from tests.sheets_sync.sync.helpers import Calls, rows, sync
@@ -15,7 +15,8 @@ def test_a_thousand_players_take_at_most_three_calls_per_run(game_sheet, sheets_
             sync()
         runs.append((calls.reads, calls.writes))
 
-    assert runs == [(1, 1), (2, 1), (2, 0)]  # add the tabs, fill them, nothing left to do
+    # Add the tabs; read their ids and fill them; then only the cells are read, and nothing is left to do.
+    assert runs == [(1, 1), (2, 1), (1, 0)]
     assert len(rows(sheets_emulator, game_sheet, "Players")) == 1000
 
 
@@ -23,7 +24,7 @@ def test_nothing_changed_means_no_write(synced_sheet, sheets_emulator):
     with Calls(sheets_emulator) as calls:
         output = sync()
 
-    assert (calls.reads, calls.writes) == (2, 0)
+    assert (calls.reads, calls.writes) == (1, 0)
     assert "0 rows created, 0 updated" in output
 
 
@@ -33,7 +34,7 @@ def test_one_change_writes_only_its_cells(synced_sheet, sheets_emulator, game):
     with Calls(sheets_emulator) as calls:
         output = sync()
 
-    assert (calls.reads, calls.writes) == (2, 1)
+    assert (calls.reads, calls.writes) == (1, 1)
     assert "0 rows created, 1 updated" in output
     assert sheets_emulator.stats()["by_kind"]["values.batchUpdate"] >= 1
 
@@ -42,8 +43,8 @@ def test_a_tab_too_small_for_the_roster_is_grown_first(game_sheet, sheets_emulat
     settings.SHEETS_TIMEOUT = 10  # the stand-in takes its time over a few thousand cells
     settings.SHEETS_RUN_SECONDS = 30
     url = f"{sheets_emulator.url}/v4/spreadsheets/{game_sheet.spreadsheet_key}:batchUpdate"
-    add_players_tab = {"requests": [{"addSheet": {"properties": {"title": "Players"}}}]}  # 1000 rows
-    sheets_emulator.session.post(url, json=add_players_tab, timeout=5).raise_for_status()
+    add_tabs = [{"addSheet": {"properties": {"title": title}}} for title in ("Players", "Missions", "Kills")]
+    sheets_emulator.session.post(url, json={"requests": add_tabs}, timeout=5).raise_for_status()  # 1000 rows
     Player.objects.bulk_create(Player(game=game, name=f"Player {i:04}") for i in range(1200))
 
     with Calls(sheets_emulator) as layout:
@@ -51,6 +52,27 @@ def test_a_tab_too_small_for_the_roster_is_grown_first(game_sheet, sheets_emulat
     with Calls(sheets_emulator) as cells:
         sync()
 
-    assert (layout.reads, layout.writes) == (2, 1)  # the Players tab read, then grown (and the others added)
-    assert (cells.reads, cells.writes) == (2, 1)
+    assert (layout.reads, layout.writes) == (2, 1)  # the tabs' ids and cells read, Players grown
+    assert (cells.reads, cells.writes) == (1, 1)
     assert len(rows(sheets_emulator, game_sheet, "Players")) == 1204
+
+
+def test_a_renamed_tab_costs_one_more_read_and_is_made_again(synced_sheet, sheets_emulator):
+    url = f"{sheets_emulator.url}/v4/spreadsheets/{synced_sheet.spreadsheet_key}"
+    kills = synced_sheet.tabs["Kills"]
+    rename = {
+        "updateSheetProperties": {"properties": {"sheetId": kills, "title": "Old kills"}, "fields": "title"}
+    }
+    sheets_emulator.session.post(
+        f"{url}:batchUpdate", json={"requests": [rename]}, timeout=5
+    ).raise_for_status()
+
+    runs = []
+    for _ in range(3):
+        with Calls(sheets_emulator) as calls:
+            sync()
+        runs.append((calls.reads, calls.writes))
+
+    # The cells read fails (400: no Kills tab), the tabs are read, Kills is added; then as on a first sync.
+    assert runs == [(2, 1), (2, 1), (1, 0)]
+    assert rows(sheets_emulator, synced_sheet, "Kills") == []

@@ -25,7 +25,8 @@ def assert_converged(sheets_emulator, game_sheet, game):
 
 def test_a_429_storm_ends_the_run_by_its_deadline(synced_sheet, sheets_emulator, game, settings):
     edit_both_sides(sheets_emulator, synced_sheet, game)
-    sheets_emulator.faults(read_quota_per_minute=1)  # the run's second read, and its retries, get 429s
+    sheets_emulator.faults(read_quota_per_minute=1)
+    rows(sheets_emulator, synced_sheet, "Players")  # uses up the minute's reads
 
     started = time.monotonic()
     error = sync_fails()
@@ -61,6 +62,7 @@ def test_some_500s_are_retried_within_the_run(synced_sheet, sheets_emulator, gam
     sheets_emulator.faults(error_rate=0.4, seed=3)
 
     output = sync()
+    sheets_emulator.faults()
 
     assert "0 failed" in output
     assert "0 retries" not in output
