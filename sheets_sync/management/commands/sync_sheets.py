@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
+from django.db.models import F
 from django.utils import timezone
 
 from sheets_sync import sync
@@ -112,7 +113,7 @@ class Command(BaseCommand):
         sheets = GameSheet.objects.exclude(spreadsheet_key="").select_related("game")
         if self.game_id is not None:
             sheets = sheets.filter(game_id=self.game_id)
-        return list(sheets.order_by("last_run_at", "pk"))
+        return list(sheets.order_by(F("last_run_at").asc(nulls_first=True), "pk"))
 
     def sync_all(self) -> list[Outcome]:
         deadline = time.monotonic() + settings.SHEETS_RUN_SECONDS
@@ -122,14 +123,14 @@ class Command(BaseCommand):
                 break
             seconds = deadline - time.monotonic()
             if seconds < settings.SHEETS_TIMEOUT / 10:
-                outcomes.append(Outcome(game=str(game_sheet.game), error="no time left in this run"))
+                outcomes.append(Outcome(game=label(game_sheet), error="no time left in this run"))
                 continue
             outcomes.append(self.sync_game(game_sheet, seconds))
         return outcomes
 
     def sync_game(self, game_sheet: GameSheet, seconds: float) -> Outcome:
         """Sync one game, within `seconds`; any failure ends up in the Outcome, not raised."""
-        outcome = Outcome(game=str(game_sheet.game))
+        outcome = Outcome(game=label(game_sheet))
         token = None
         if not self.dry_run:
             token = game_sheet.take_lease(seconds + LEASE_MARGIN)
@@ -246,3 +247,7 @@ class Command(BaseCommand):
         if failures:
             line += " | " + " | ".join(failures)
         return line
+
+
+def label(game_sheet):
+    return f"{game_sheet.game.name} (#{game_sheet.game_id})"

@@ -140,3 +140,17 @@ def test_a_deleted_row_is_added_back_with_a_warning(synced_sheet, sheets_emulato
     assert rows(sheets_emulator, synced_sheet, "Players")[-1]["name"] == "Victim"
     [warning] = warnings_of(synced_sheet)
     assert f"the row of id {victim.pk} was deleted in the sheet; added back" in warning
+
+
+def test_a_name_that_looks_like_a_formula_is_written_as_text(synced_sheet, sheets_emulator, victim):
+    Player.objects.filter(pk=victim.pk).update(name='=HYPERLINK("http://evil")')
+
+    sync()
+    with Calls(sheets_emulator) as calls:
+        sync()
+
+    url = f"{sheets_emulator.url}/v4/spreadsheets/{synced_sheet.spreadsheet_key}"
+    params = {"includeGridData": "true", "ranges": "Players!B3"}
+    grid = sheets_emulator.session.get(url, params=params, timeout=5).json()["sheets"][0]["data"][0]
+    assert grid["rowData"][0]["values"][0]["userEnteredValue"] == {"stringValue": '=HYPERLINK("http://evil")'}
+    assert (calls.writes, warnings_of(synced_sheet)) == (0, [])  # read back, it is no game master's formula
