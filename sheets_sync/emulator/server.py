@@ -4,6 +4,9 @@ Paths are Google's own, so a client reaches the stand-in by swapping only the ho
   /v4/spreadsheets/...           Sheets API v4 (https://sheets.googleapis.com)
   /drive/v3/files...             Drive API v3 (https://www.googleapis.com)
   /token                         OAuth token endpoint, for a service account's token_uri
+  /v1/projects/-/serviceAccounts/{email}/allowedLocations
+                                 IAM credentials (https://iamcredentials.googleapis.com), which
+                                 google-auth asks after a token refresh: no location restriction
   /_emulator/faults|stats|reset  control for tests; /, /view/{id} pages for people
 """
 
@@ -26,6 +29,7 @@ logger = logging.getLogger(__name__)
 _SHEETS_PATH = re.compile(r"^/v4/spreadsheets/([^/:]+)(.*)$")
 _DRIVE_PATH = re.compile(r"^/drive/v3/files(?:/([^/]+)(?:/(copy|export|comments))?)?$")
 _JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_ALLOWED_LOCATIONS_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/[^/]+/allowedLocations$")
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -114,6 +118,9 @@ class Handler(BaseHTTPRequestHandler):
             if parts.path == "/token":
                 self.server.traffic.record(self.command, "oauth.token", "other")
                 result = token(raw_body)
+            elif _ALLOWED_LOCATIONS_PATH.match(parts.path):
+                self.server.traffic.record(self.command, "iam.allowedLocations", "other")
+                result = 200, {"locations": [], "encodedLocations": "0x0"}
             else:
                 result = self.api(parts.path, query, raw_body)
         except ApiError as error:
