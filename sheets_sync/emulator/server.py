@@ -144,12 +144,7 @@ class Handler(BaseHTTPRequestHandler):
             server.traffic.drop()
             self.close_connection = True
             return None
-        if not self.headers.get("Authorization", "").startswith("Bearer "):
-            raise ApiError(
-                401,
-                "Request is missing required authentication credential. Expected OAuth 2 access token, "
-                "login cookie or other valid authentication credential.",
-            )
+        check_credentials(self.headers.get("Authorization"))
         if server.traffic.chance(faults.error_rate):
             if server.traffic.chance(0.5):
                 raise ApiError(503, "The service is currently unavailable.")
@@ -213,6 +208,21 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def check_credentials(authorization):
+    """Any bearer token will do. Google answers a request without credentials 403, as the APIs also
+    take API keys, and one with credentials it cannot read 401."""
+    if authorization is None:
+        raise ApiError(403, "The request is missing a valid API key.")
+    scheme, _, credential = authorization.partition(" ")
+    if scheme != "Bearer" or not credential.strip():
+        raise ApiError(
+            401,
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie "
+            "or other valid authentication credential. "
+            "See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        )
 
 
 def token(raw_body):

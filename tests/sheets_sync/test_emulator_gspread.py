@@ -98,9 +98,9 @@ def test_gspread_sees_googles_errors(client):
     with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
         client.open_by_key("no-such-spreadsheet")
     with pytest.raises(gspread.exceptions.APIError) as raised:
-        spreadsheet.sheet1.get("A1:AA2")
+        spreadsheet.sheet1.get("AA1:AB2")
     assert raised.value.response.json()["error"] == {
         "code": 400,
-        "message": "Range (Sheet1!A1:AA2) exceeds grid limits. Max rows: 1000, max columns: 26",
+        "message": "Range (Sheet1!AA1:AB2) exceeds grid limits. Max rows: 1000, max columns: 26",
         "status": "INVALID_ARGUMENT",
     }
