@@ -126,6 +126,8 @@ class Target:
 
 def resolve(spreadsheet, text):
     """Find the sheet and cells a range names; `Sheet1` alone is the whole sheet."""
+    if not text.strip():
+        raise ApiError.bad_range(text)
     sheet_title, cells_text = a1.split_sheet(text)
     if sheet_title is None:
         sheet = find(spreadsheet, text)

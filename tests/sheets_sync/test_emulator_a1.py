@@ -54,7 +54,19 @@ def test_ranges_read_as_google_reads_them(spreadsheet, text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["Nope!A1", "Sheet1!A", "Sheet1!1A", "Sheet1!A0", "'Sheet1!A1", "Sheet1!A1:B2:C3"]
+    "text",
+    [
+        "",
+        "!A1",
+        "Nope!A1",
+        "'A1'",
+        "Sheet1!A",
+        "Sheet1!1A",
+        "Sheet1!A0",
+        "A1:",
+        "'Sheet1!A1",
+        "Sheet1!A1:B2:C3",
+    ],
 )
 def test_it_refuses_what_google_cannot_parse(spreadsheet, text):
     with pytest.raises(ApiError) as raised:
