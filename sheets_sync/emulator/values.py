@@ -97,18 +97,19 @@ def append(spreadsheet, range_text, query, body):
 
     answer = {"spreadsheetId": spreadsheet["spreadsheetId"]}
     first = next((row for row in range(start_row, min(end_row, len(sheet["rows"]))) if filled(row)), None)
-    row, col = start_row, start_col
+    top, left = start_row, start_col
     if first is not None:
         last = first
         while filled(last + 1):
             last += 1
         columns = [col for row in range(first, last + 1) for col in filled(row)]
-        table = (first, last + 1, min(columns), max(columns) + 1)
-        answer["tableRange"] = a1.format_range(grid.title(sheet), *table)
-        row, col = last + 1, table[2]
+        answer["tableRange"] = a1.format_range(
+            grid.title(sheet), first, last + 1, min(columns), max(columns) + 1
+        )
+        top, left = last + 1, min(columns)
     if insert_rows:
-        grid.insert_rows(sheet, row, len(_matrix(body)))
-    written = _write(target, row, col, body, user_entered, grow=True)
+        grid.insert_rows(sheet, top, len(_matrix(body)))
+    written = _write(target, top, left, body, user_entered, grow=True)
     answer["updates"] = _update_answer(spreadsheet, sheet, written, query)
     return answer
 
