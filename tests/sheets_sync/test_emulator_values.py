@@ -1,5 +1,7 @@
 """The values endpoints and :batchUpdate over HTTP, on the points the recordings do not cover."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -264,3 +266,24 @@ def _size(rows, cols):
         "properties": {"sheetId": 0, "gridProperties": {"rowCount": rows, "columnCount": cols}},
         "fields": "gridProperties/rowCount,gridProperties/columnCount",
     }
+
+
+def test_concurrent_appends_lose_no_row(sheets_emulator, api):
+    def append_rows(worker):
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer test"
+        for number in range(20):
+            session.post(
+                f"{sheets_emulator.url}/v4/spreadsheets/{api.id}/values/Sheet1:append",
+                params={"valueInputOption": "RAW"},
+                json={"values": [[f"{worker}-{number}"]]},
+                timeout=5,
+            ).raise_for_status()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(append_rows, range(8)))
+
+    rows = values(api, "Sheet1")
+    assert sorted(row[0] for row in rows) == sorted(
+        f"{worker}-{number}" for worker in range(8) for number in range(20)
+    )
