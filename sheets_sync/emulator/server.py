@@ -199,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         elif isinstance(answer, str):
             self.send_text(status, answer, "text/csv")
         else:
-            self.send_text(status, json.dumps(answer, ensure_ascii=False, indent=2), "application/json")
+            self.send_text(status, json.dumps(answer, ensure_ascii=False), "application/json")
 
     def send_text(self, status, text, content_type):
         data = text.encode("utf-8")
