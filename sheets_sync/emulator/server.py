@@ -1,4 +1,4 @@
-"""The HTTP side: routes Google's paths to the handlers, applies the faults, answers JSON.
+"""The HTTP side: applies the faults, hands each request to routes.py, answers JSON.
 
 Paths are Google's own, so a client reaches the stand-in by swapping only the host:
   /v4/spreadsheets/...           Sheets API v4 (https://sheets.googleapis.com)
@@ -235,8 +235,8 @@ def token(raw_body):
         return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type."}
     if not form.get("assertion", [""])[0]:
         return 400, {"error": "invalid_request", "error_description": "Missing required parameter: assertion"}
-    token = "emulator-" + secrets.token_urlsafe(24)
-    return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+    access_token = "emulator-" + secrets.token_urlsafe(24)
+    return 200, {"access_token": access_token, "expires_in": 3599, "token_type": "Bearer"}
 
 
 def parse_json(raw_body):

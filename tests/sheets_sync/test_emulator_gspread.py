@@ -104,3 +104,15 @@ def test_gspread_sees_googles_errors(client):
         "message": "Range (Sheet1!AA1:AB2) exceeds grid limits. Max rows: 1000, max columns: 26",
         "status": "INVALID_ARGUMENT",
     }
+
+
+def test_the_token_endpoint_wants_a_jwt_bearer_grant(sheets_emulator):
+    wrong = requests.post(f"{sheets_emulator.url}/token", data={"grant_type": "password"}, timeout=5)
+    empty = requests.post(
+        f"{sheets_emulator.url}/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+        timeout=5,
+    )
+
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "unsupported_grant_type")
+    assert (empty.status_code, empty.json()["error"]) == (400, "invalid_request")
