@@ -8,7 +8,9 @@ from . import batch_update, drive, metadata, values
 from .errors import ApiError
 
 SHEETS_PATH = re.compile(r"^/v4/spreadsheets/([^/:]+)(.*)$")
-DRIVE_PATH = re.compile(r"^/drive/v3/files(?:/([^/]+)(?:/(copy|export|comments))?)?$")
+DRIVE_PATH = re.compile(
+    r"^/drive/v3/files(?:/([^/]+)(?:/(copy|export|comments|permissions)(?:/([^/]+))?)?)?$"
+)
 
 
 def drive_files(store, method, path, query, body):
@@ -16,7 +18,9 @@ def drive_files(store, method, path, query, body):
     match = DRIVE_PATH.match(path)
     if not match:
         raise ApiError.not_found()
-    file_id, action = match.groups()
+    file_id, action, item = match.groups()
+    if item is not None and (action != "permissions" or method != "DELETE"):
+        raise ApiError.not_found()
     if file_id is None and method == "POST":
         return 200, drive.create(store, body)
     if file_id is None and method == "GET":
@@ -33,6 +37,13 @@ def drive_files(store, method, path, query, body):
         return 200, drive.export_csv(store, file_id, query)
     if action == "comments" and method == "GET":
         return 200, drive.comments(store, file_id)
+    if action == "permissions" and method == "POST":
+        return 200, drive.create_permission(store, file_id, body)
+    if action == "permissions" and method == "GET":
+        return 200, drive.permissions(store, file_id, query)
+    if action == "permissions" and method == "DELETE":
+        drive.delete_permission(store, file_id, unquote(item))
+        return 204, None
     raise ApiError.not_found()
 
 
@@ -101,7 +112,11 @@ def classify(method, path):
         return "values." + (verb or {"GET": "get", "PUT": "update"}.get(method, method.lower())), access
     match = DRIVE_PATH.match(path)
     if match:
-        file_id, action = match.groups()
+        file_id, action, _ = match.groups()
+        if action == "permissions":
+            return "drive.permissions." + {"GET": "list", "POST": "create"}.get(
+                method, method.lower()
+            ), access
         if action:
             return f"drive.files.{action}", access
         if file_id is None:

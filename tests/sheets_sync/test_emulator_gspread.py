@@ -116,3 +116,22 @@ def test_the_token_endpoint_wants_a_jwt_bearer_grant(sheets_emulator):
 
     assert (wrong.status_code, wrong.json()["error"]) == (400, "unsupported_grant_type")
     assert (empty.status_code, empty.json()["error"]) == (400, "invalid_request")
+
+
+def test_gspread_shares_and_formats_without_changing_values(client):
+    spreadsheet = client.create("Killer game")
+    sheet = spreadsheet.sheet1
+    sheet.update([["Name", "Kills"], ["Ada", "3"]], "A1")
+
+    spreadsheet.share("gm@example.org", perm_type="user", role="writer", notify=False)
+    sheet.format("A1:B1", {"textFormat": {"bold": True}})
+    sheet.freeze(rows=1)
+    sheet.columns_auto_resize(0, 2)
+
+    assert [(item["emailAddress"], item["role"]) for item in spreadsheet.list_permissions()] == [
+        ("gm@example.org", "writer")
+    ]
+    assert sheet.get_all_values() == [["Name", "Kills"], ["Ada", "3"]]
+    assert client.open_by_key(spreadsheet.id).sheet1.frozen_row_count == 1
+    spreadsheet.remove_permissions("gm@example.org")
+    assert spreadsheet.list_permissions() == []

@@ -287,3 +287,15 @@ def test_concurrent_appends_lose_no_row(sheets_emulator, api):
     assert sorted(row[0] for row in rows) == sorted(
         f"{worker}-{number}" for worker in range(8) for number in range(20)
     )
+
+
+def test_formatting_is_accepted_on_known_sheets_only(api):
+    bold = {
+        "repeatCell": {"range": {"sheetId": 0}, "cell": {}, "fields": "userEnteredFormat.textFormat.bold"}
+    }
+    elsewhere = {"repeatCell": {"range": {"sheetId": 99}, "cell": {}, "fields": "userEnteredFormat"}}
+
+    assert api.send("POST", ":batchUpdate", {"requests": [bold]}).json()["replies"] == [{}]
+    assert api.send("POST", ":batchUpdate", {"requests": [elsewhere]}).json()["error"]["message"] == (
+        "Invalid requests[0].repeatCell: No grid with id: 99"
+    )
