@@ -15,5 +15,6 @@ with `python manage.py sheets_emulator` or, in tests, with `server.make_server()
   fields.py        the `fields` partial-answer parameter
   faults.py        latency, errors, quotas, dropped connections; request counts
   view.py          read-only HTML pages
-  server.py        HTTP routing and the OAuth token endpoint
+  routes.py        which handler answers which path
+  server.py        HTTP, faults, control endpoints, the OAuth token endpoint
 """

@@ -143,6 +143,26 @@ def append_dimension(spreadsheet, request, where):
     return {}
 
 
+def format_only(spreadsheet, request, where):
+    """Formatting (bold headers, widths, borders, filters…): checked and accepted, not kept. Cell
+    values never change with it, and the stand-in answers no formats back."""
+    for sheet_id in _sheet_ids(request):
+        grid.find_by_id(spreadsheet, sheet_id, where)
+    return {}
+
+
+def _sheet_ids(value):
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if name == "sheetId":
+                yield item
+            else:
+                yield from _sheet_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _sheet_ids(item)
+
+
 def _dimension_range(spreadsheet, dimension_range, where):
     sheet = grid.find_by_id(spreadsheet, dimension_range.get("sheetId", 0), where)
     dimension = dimension_range.get("dimension")
@@ -202,4 +222,19 @@ HANDLERS = {
     "insertDimension": insert_dimension,
     "deleteDimension": delete_dimension,
     "appendDimension": append_dimension,
+    **{
+        kind: format_only
+        for kind in (
+            "repeatCell",
+            "updateBorders",
+            "mergeCells",
+            "unmergeCells",
+            "updateDimensionProperties",
+            "autoResizeDimensions",
+            "setDataValidation",
+            "setBasicFilter",
+            "clearBasicFilter",
+            "addConditionalFormatRule",
+        )
+    },
 }

@@ -6,12 +6,16 @@ Drive's files here are the spreadsheets of the store; a file's name is its sprea
 import csv
 import io
 import re
+import secrets
 
 from . import fields, grid, values
 from .errors import ApiError
 
 SPREADSHEET_MIME_TYPE = "application/vnd.google-apps.spreadsheet"
 _DEFAULT_FILE_FIELDS = "kind,id,name,mimeType"
+# The field naming who a permission is for, by type of permission.
+_PERMISSION_TARGETS = {"user": "emailAddress", "group": "emailAddress", "domain": "domain", "anyone": None}
+_ROLES = ("owner", "organizer", "fileOrganizer", "writer", "commenter", "reader")
 _DEFAULT_LIST_FIELDS = "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)"
 _CLAUSE = re.compile(
     r"""\s*(name|mimeType|trashed)\s*(=|!=|contains)\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|true|false)\s*(and\b|$)"""
@@ -69,6 +73,42 @@ def export_csv(store, file_id, query):
     output = io.StringIO()
     csv.writer(output, lineterminator="\n").writerows(values.read(sheet, (0, rows, 0, cols)))
     return output.getvalue().rstrip("\n")
+
+
+def create_permission(store, file_id, body):
+    """Sharing, as gspread's share() asks it: kept and listed, not enforced (use the `forbidden` fault)."""
+    spreadsheet = _find(store, file_id)
+    kind = body.get("type")
+    if kind not in _PERMISSION_TARGETS:
+        raise ApiError.bad_request("The permission type field is required.")
+    if body.get("role") not in _ROLES:
+        raise ApiError.bad_request("The permission role field is required.")
+    target = _PERMISSION_TARGETS[kind]
+    if target and not body.get(target):
+        raise ApiError.bad_request(f"The {target} field is required for a permission of type {kind}.")
+    permission = {
+        "kind": "drive#permission",
+        "id": str(secrets.randbelow(10**20)),
+        "type": kind,
+        "role": body["role"],
+    }
+    if target:
+        permission[target] = body[target]
+    spreadsheet.setdefault("permissions", []).append(permission)
+    return {name: permission[name] for name in ("kind", "id", "type", "role")}
+
+
+def permissions(store, file_id, query):
+    answer = {"kind": "drive#permissionList", "permissions": _find(store, file_id).get("permissions", [])}
+    return fields.select(answer, fields.parse(query.get("fields", ["kind,permissions"])[0]))
+
+
+def delete_permission(store, file_id, permission_id):
+    spreadsheet = _find(store, file_id)
+    kept = [item for item in spreadsheet.get("permissions", []) if item["id"] != permission_id]
+    if len(kept) == len(spreadsheet.get("permissions", [])):
+        raise ApiError(404, f"Permission not found: {permission_id}.")
+    spreadsheet["permissions"] = kept
 
 
 def comments(store, file_id):

@@ -50,14 +50,19 @@ class Faults:
 
     @classmethod
     def from_env(cls, environ):
-        """SHEETS_EMULATOR_LATENCY_MS, _ERROR_RATE, _DROP_RATE, _QUOTA_PER_MINUTE (both quotas)."""
-        quota = int(environ.get("SHEETS_EMULATOR_QUOTA_PER_MINUTE", 0))
-        return cls(
-            latency_ms=int(environ.get("SHEETS_EMULATOR_LATENCY_MS", 0)),
-            error_rate=float(environ.get("SHEETS_EMULATOR_ERROR_RATE", 0)),
-            drop_rate=float(environ.get("SHEETS_EMULATOR_DROP_RATE", 0)),
-            read_quota_per_minute=quota,
-            write_quota_per_minute=quota,
+        """SHEETS_EMULATOR_LATENCY_MS, _ERROR_RATE, _DROP_RATE, _QUOTA_PER_MINUTE (both quotas),
+        _READ_QUOTA_PER_MINUTE and _WRITE_QUOTA_PER_MINUTE (one each), _SEED."""
+        quota = environ.get("SHEETS_EMULATOR_QUOTA_PER_MINUTE", 0)
+        seed = environ.get("SHEETS_EMULATOR_SEED")
+        return cls.from_dict(
+            {
+                "latency_ms": int(environ.get("SHEETS_EMULATOR_LATENCY_MS", 0)),
+                "error_rate": float(environ.get("SHEETS_EMULATOR_ERROR_RATE", 0)),
+                "drop_rate": float(environ.get("SHEETS_EMULATOR_DROP_RATE", 0)),
+                "read_quota_per_minute": int(environ.get("SHEETS_EMULATOR_READ_QUOTA_PER_MINUTE", quota)),
+                "write_quota_per_minute": int(environ.get("SHEETS_EMULATOR_WRITE_QUOTA_PER_MINUTE", quota)),
+                "seed": None if seed is None else int(seed),
+            }
         )
 
     def as_dict(self):

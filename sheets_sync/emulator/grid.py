@@ -103,17 +103,22 @@ class Target:
         self.text = text
 
     def bounds(self):
-        """The range clamped to the grid; 400 if it reaches past the grid, as Google answers."""
+        """The range clamped to the grid. Google clamps an end past the grid (`A1:AA5` on 26 columns
+        is `A1:Z5`) but answers 400 for a range that starts outside it."""
         rows, cols = size(self.sheet)
         cells = self.cells
-        end_row = rows if cells.end_row is None else cells.end_row
-        end_col = cols if cells.end_col is None else cells.end_col
-        if cells.start_row >= rows or cells.start_col >= cols or end_row > rows or end_col > cols:
-            raise ApiError.bad_request(
-                f"Range ({a1.quote_title(title(self.sheet))}!{self.text.rpartition('!')[2]}) exceeds grid "
-                f"limits. Max rows: {rows}, max columns: {cols}"
-            )
+        if cells.start_row >= rows or cells.start_col >= cols:
+            raise self.past_the_grid(self.text.rpartition("!")[2])
+        end_row = rows if cells.end_row is None else min(cells.end_row, rows)
+        end_col = cols if cells.end_col is None else min(cells.end_col, cols)
         return cells.start_row, end_row, cells.start_col, end_col
+
+    def past_the_grid(self, cells_text):
+        rows, cols = size(self.sheet)
+        return ApiError.bad_request(
+            f"Range ({a1.quote_title(title(self.sheet))}!{cells_text}) exceeds grid limits. "
+            f"Max rows: {rows}, max columns: {cols}"
+        )
 
     def a1(self):
         return a1.format_range(title(self.sheet), *self.bounds())
@@ -121,6 +126,8 @@ class Target:
 
 def resolve(spreadsheet, text):
     """Find the sheet and cells a range names; `Sheet1` alone is the whole sheet."""
+    if not text.strip():
+        raise ApiError.bad_range(text)
     sheet_title, cells_text = a1.split_sheet(text)
     if sheet_title is None:
         sheet = find(spreadsheet, text)

@@ -1,9 +1,12 @@
-"""The HTTP side: routes Google's paths to the handlers, applies the faults, answers JSON.
+"""The HTTP side: applies the faults, hands each request to routes.py, answers JSON.
 
 Paths are Google's own, so a client reaches the stand-in by swapping only the host:
   /v4/spreadsheets/...           Sheets API v4 (https://sheets.googleapis.com)
   /drive/v3/files...             Drive API v3 (https://www.googleapis.com)
   /token                         OAuth token endpoint, for a service account's token_uri
+  /v1/projects/-/serviceAccounts/{email}/allowedLocations
+                                 IAM credentials (https://iamcredentials.googleapis.com), which
+                                 google-auth asks after a token refresh: no location restriction
   /_emulator/faults|stats|reset  control for tests; /, /view/{id} pages for people
 """
 
@@ -16,16 +19,16 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import batch_update, drive, metadata, values, view
+from . import view
 from .errors import ApiError, quota_exceeded
 from .faults import Faults, Traffic
+from .routes import classify, drive_files, refuse_forbidden, sheets
 from .store import Store
 
 logger = logging.getLogger(__name__)
 
-_SHEETS_PATH = re.compile(r"^/v4/spreadsheets/([^/:]+)(.*)$")
-_DRIVE_PATH = re.compile(r"^/drive/v3/files(?:/([^/]+)(?:/(copy|export|comments))?)?$")
 _JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_ALLOWED_LOCATIONS_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/[^/]+/allowedLocations$")
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -114,6 +117,9 @@ class Handler(BaseHTTPRequestHandler):
             if parts.path == "/token":
                 self.server.traffic.record(self.command, "oauth.token", "other")
                 result = token(raw_body)
+            elif _ALLOWED_LOCATIONS_PATH.match(parts.path):
+                self.server.traffic.record(self.command, "iam.allowedLocations", "other")
+                result = 200, {"locations": [], "encodedLocations": "0x0"}
             else:
                 result = self.api(parts.path, query, raw_body)
         except ApiError as error:
@@ -138,12 +144,7 @@ class Handler(BaseHTTPRequestHandler):
             server.traffic.drop()
             self.close_connection = True
             return None
-        if not self.headers.get("Authorization", "").startswith("Bearer "):
-            raise ApiError(
-                401,
-                "Request is missing required authentication credential. Expected OAuth 2 access token, "
-                "login cookie or other valid authentication credential.",
-            )
+        check_credentials(self.headers.get("Authorization"))
         if server.traffic.chance(faults.error_rate):
             if server.traffic.chance(0.5):
                 raise ApiError(503, "The service is currently unavailable.")
@@ -198,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         elif isinstance(answer, str):
             self.send_text(status, answer, "text/csv")
         else:
-            self.send_text(status, json.dumps(answer, ensure_ascii=False, indent=2), "application/json")
+            self.send_text(status, json.dumps(answer, ensure_ascii=False), "application/json")
 
     def send_text(self, status, text, content_type):
         data = text.encode("utf-8")
@@ -209,112 +210,19 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def drive_files(store, method, path, query, body):
-    """Route a /drive/v3/files request."""
-    match = _DRIVE_PATH.match(path)
-    if not match:
-        raise ApiError.not_found()
-    file_id, action = match.groups()
-    if file_id is None and method == "POST":
-        return 200, drive.create(store, body)
-    if file_id is None and method == "GET":
-        return 200, drive.file_list(store, query)
-    file_id = unquote(file_id)
-    if action is None and method == "GET":
-        return 200, drive.get(store, file_id, query)
-    if action is None and method == "DELETE":
-        drive.delete(store, file_id)
-        return 204, None
-    if action == "copy" and method == "POST":
-        return 200, drive.copy(store, file_id, body)
-    if action == "export" and method == "GET":
-        return 200, drive.export_csv(store, file_id, query)
-    if action == "comments" and method == "GET":
-        return 200, drive.comments(store, file_id)
-    raise ApiError.not_found()
-
-
-def sheets(store, method, path, query, body):
-    """Route a /v4/spreadsheets request. Writes apply all or nothing: a failed one restores a copy."""
-    match = _SHEETS_PATH.match(path)
-    if not match:
-        raise ApiError.not_found()
-    spreadsheet = store.get(unquote(match.group(1)))
-    rest = match.group(2)
-    if method == "GET":
-        return 200, sheets_read(spreadsheet, rest, query)
-    # A JSON round trip copies the (JSON-only) spreadsheet faster than copy.deepcopy.
-    backup = json.loads(json.dumps(spreadsheet))
-    try:
-        answer = sheets_write(spreadsheet, method, rest, query, body)
-    except ApiError:
-        spreadsheet.clear()
-        spreadsheet.update(backup)
-        raise
-    store.touch(spreadsheet)
-    return 200, answer
-
-
-def sheets_read(spreadsheet, rest, query):
-    if rest == "":
-        return metadata.spreadsheet_answer(spreadsheet, query)
-    if rest == "/values:batchGet":
-        return values.batch_get(spreadsheet, query)
-    if rest.startswith("/values/"):
-        return values.get(spreadsheet, unquote(rest.removeprefix("/values/")), query)
-    raise ApiError.not_found()
-
-
-def sheets_write(spreadsheet, method, rest, query, body):
-    if method == "POST" and rest == ":batchUpdate":
-        return batch_update.batch_update(spreadsheet, body)
-    if method == "POST" and rest == "/values:batchUpdate":
-        return values.batch_update(spreadsheet, body)
-    if method == "POST" and rest == "/values:batchClear":
-        return values.batch_clear(spreadsheet, body)
-    if rest.startswith("/values/"):
-        range_text, _, verb = rest.removeprefix("/values/").rpartition(":")
-        if method == "PUT":
-            return values.update(spreadsheet, unquote(rest.removeprefix("/values/")), query, body)
-        if method == "POST" and verb == "append":
-            return values.append(spreadsheet, unquote(range_text), query, body)
-        if method == "POST" and verb == "clear":
-            return values.clear(spreadsheet, unquote(range_text))
-    raise ApiError.not_found()
-
-
-def classify(method, path):
-    """The endpoint kind for the stats, and whether Google counts it as a read or a write."""
-    access = "read" if method == "GET" else "write"
-    match = _SHEETS_PATH.match(path)
-    if match:
-        rest = match.group(2)
-        if rest == "":
-            return "spreadsheets.get", access
-        if rest == ":batchUpdate":
-            return "spreadsheets.batchUpdate", access
-        if rest.startswith("/values:"):
-            return "values." + rest.removeprefix("/values:"), access
-        verb = rest.rpartition(":")[2] if rest.rpartition(":")[2] in ("append", "clear") else None
-        return "values." + (verb or {"GET": "get", "PUT": "update"}.get(method, method.lower())), access
-    match = _DRIVE_PATH.match(path)
-    if match:
-        file_id, action = match.groups()
-        if action:
-            return f"drive.files.{action}", access
-        if file_id is None:
-            return ("drive.files.list" if method == "GET" else "drive.files.create"), access
-        return f"drive.files.{method.lower()}", access
-    return "unknown", access
-
-
-def refuse_forbidden(path, forbidden):
-    sheets_match = _SHEETS_PATH.match(path)
-    if sheets_match and unquote(sheets_match.group(1)) in forbidden:
-        raise ApiError(403, "The caller does not have permission")
-    drive_match = _DRIVE_PATH.match(path)
-    if drive_match and drive_match.group(1) and unquote(drive_match.group(1)) in forbidden:
-        raise ApiError(404, f"File not found: {unquote(drive_match.group(1))}.")
+def check_credentials(authorization):
+    """Any bearer token will do. Google answers a request without credentials 403, as the APIs also
+    take API keys, and one with credentials it cannot read 401."""
+    if authorization is None:
+        raise ApiError(403, "The request is missing a valid API key.")
+    scheme, _, credential = authorization.partition(" ")
+    if scheme != "Bearer" or not credential.strip():
+        raise ApiError(
+            401,
+            "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie "
+            "or other valid authentication credential. "
+            "See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        )
 
 
 def token(raw_body):
@@ -327,8 +235,8 @@ def token(raw_body):
         return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type."}
     if not form.get("assertion", [""])[0]:
         return 400, {"error": "invalid_request", "error_description": "Missing required parameter: assertion"}
-    token = "emulator-" + secrets.token_urlsafe(24)
-    return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+    access_token = "emulator-" + secrets.token_urlsafe(24)
+    return 200, {"access_token": access_token, "expires_in": 3599, "token_type": "Bearer"}
 
 
 def parse_json(raw_body):

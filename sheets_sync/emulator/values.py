@@ -97,18 +97,19 @@ def append(spreadsheet, range_text, query, body):
 
     answer = {"spreadsheetId": spreadsheet["spreadsheetId"]}
     first = next((row for row in range(start_row, min(end_row, len(sheet["rows"]))) if filled(row)), None)
-    row, col = start_row, start_col
+    top, left = start_row, start_col
     if first is not None:
         last = first
         while filled(last + 1):
             last += 1
         columns = [col for row in range(first, last + 1) for col in filled(row)]
-        table = (first, last + 1, min(columns), max(columns) + 1)
-        answer["tableRange"] = a1.format_range(grid.title(sheet), *table)
-        row, col = last + 1, table[2]
+        answer["tableRange"] = a1.format_range(
+            grid.title(sheet), first, last + 1, min(columns), max(columns) + 1
+        )
+        top, left = last + 1, min(columns)
     if insert_rows:
-        grid.insert_rows(sheet, row, len(_matrix(body)))
-    written = _write(target, row, col, body, user_entered, grow=True)
+        grid.insert_rows(sheet, top, len(_matrix(body)))
+    written = _write(target, top, left, body, user_entered, grow=True)
     answer["updates"] = _update_answer(spreadsheet, sheet, written, query)
     return answer
 
@@ -180,27 +181,31 @@ def _matrix(body):
 def _write(target, top, left, body, user_entered, grow=False):
     """Write the body's values with their top-left corner at (top, left).
 
-    A range of one cell is only an anchor; a larger range must hold all the values. The grid grows
-    when values run past its edge from inside it, and for append.
+    The values must fit in the range (clamped to the grid); a range of one cell is only an anchor,
+    and they must fit in the grid from it. Only append (`grow`) adds the rows and columns it needs.
     """
     matrix = _matrix(body)
     height = len(matrix)
     width = max((len(line) for line in matrix), default=0)
-    cells_range = target.cells
-    if not cells_range.single_cell and not grow:
-        if cells_range.end_row is not None and top + height > cells_range.end_row:
-            raise ApiError.bad_request(
-                f"Requested writing within range [{target.a1()}], but tried writing to row "
-                f"[{cells_range.end_row + 1}]"
-            )
-        if cells_range.end_col is not None and left + width > cells_range.end_col:
-            raise ApiError.bad_request(
-                f"Requested writing within range [{target.a1()}], but tried writing to column "
-                f"[{a1.column_letters(cells_range.end_col)}]"
-            )
     sheet = target.sheet
     rows, cols = grid.size(sheet)
-    grid.resize(sheet, rows=max(rows, top + height), cols=max(cols, left + width))
+    if grow:
+        grid.resize(sheet, rows=max(rows, top + height), cols=max(cols, left + width))
+    elif target.cells.single_cell:
+        if top + height > rows or left + width > cols:
+            end_row, end_col = top + max(height, 1), left + max(width, 1)
+            raise target.past_the_grid(a1.format_cells(top, end_row, left, end_col))
+    else:
+        _, end_row, _, end_col = target.bounds()
+        if top + height > end_row:
+            raise ApiError.bad_request(
+                f"Requested writing within range [{target.a1()}], but tried writing to row [{end_row + 1}]"
+            )
+        if left + width > end_col:
+            raise ApiError.bad_request(
+                f"Requested writing within range [{target.a1()}], but tried writing to column "
+                f"[{a1.column_letters(end_col)}]"
+            )
     written = []
     for row, line in enumerate(matrix):
         for col, value in enumerate(line):

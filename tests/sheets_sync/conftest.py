@@ -10,10 +10,13 @@ hosts to it), or call the API with `sheets_emulator.session`, which sends a bear
         assert sheets_emulator.stats()["writes"] == 3
 """
 
+import functools
 import threading
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sheets_sync.emulator.server import make_server
 
@@ -38,6 +41,19 @@ class Emulator:
         """Forget every spreadsheet and every count."""
         requests.post(f"{self.url}/_emulator/reset", timeout=5).raise_for_status()
 
+    def service_account_info(self):
+        """A service-account key file's content whose token_uri is the stand-in's /token: write it to
+        a file for code that reads one, or pass it to Credentials.from_service_account_info."""
+        return {
+            "type": "service_account",
+            "project_id": "killer-tests",
+            "client_email": "killer@killer-tests.iam.gserviceaccount.com",
+            "client_id": "1",
+            "private_key_id": "stand-in",
+            "private_key": _private_key(),
+            "token_uri": f"{self.url}/token",
+        }
+
     def create_spreadsheet(self, title="Test spreadsheet"):
         """Create a spreadsheet as gspread does (through Drive) and return its id."""
         response = self.session.post(
@@ -47,6 +63,15 @@ class Emulator:
         )
         response.raise_for_status()
         return response.json()["id"]
+
+
+@functools.cache
+def _private_key():
+    """One RSA key for the session: google-auth signs its token request with it; nobody checks."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,10 @@ def test_column_letters_go_both_ways(letters, index):
         ("My Sheet!A1:B1", "'My Sheet'!A1:B1"),
         ("My Sheet", "'My Sheet'!A1:Z1000"),
         ("'it''s'!A1", "'it''s'!A1"),
+        ("Sheet1!A1:A1", "Sheet1!A1"),
+        ("A1:AA5", "Sheet1!A1:Z5"),
+        ("A1:B1001", "Sheet1!A1:B1000"),
+        ("Z1:AA5", "Sheet1!Z1:Z5"),
     ],
 )
 def test_ranges_read_as_google_reads_them(spreadsheet, text, expected):
@@ -50,7 +54,19 @@ def test_ranges_read_as_google_reads_them(spreadsheet, text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["Nope!A1", "Sheet1!A", "Sheet1!1A", "Sheet1!A0", "'Sheet1!A1", "Sheet1!A1:B2:C3"]
+    "text",
+    [
+        "",
+        "!A1",
+        "Nope!A1",
+        "'A1'",
+        "Sheet1!A",
+        "Sheet1!1A",
+        "Sheet1!A0",
+        "A1:",
+        "'Sheet1!A1",
+        "Sheet1!A1:B2:C3",
+    ],
 )
 def test_it_refuses_what_google_cannot_parse(spreadsheet, text):
     with pytest.raises(ApiError) as raised:
@@ -58,8 +74,8 @@ def test_it_refuses_what_google_cannot_parse(spreadsheet, text):
     assert (raised.value.code, raised.value.message) == (400, f"Unable to parse range: {text}")
 
 
-@pytest.mark.parametrize("text", ["Sheet1!A1001", "Sheet1!AA1", "Sheet1!A1:A1001", "Sheet1!1001:1002"])
-def test_it_refuses_ranges_past_the_grid(spreadsheet, text):
+@pytest.mark.parametrize("text", ["Sheet1!A1001", "Sheet1!AA1", "Sheet1!AA1:AB5", "Sheet1!1001:1002"])
+def test_it_refuses_ranges_that_start_past_the_grid(spreadsheet, text):
     with pytest.raises(ApiError) as raised:
         grid.resolve(spreadsheet, text).bounds()
     cells = text.partition("!")[2]

@@ -1,52 +1,57 @@
 """The real gspread client against the stand-in, logged in as a service account through /token.
 
-The session below only swaps Google's hosts for the stand-in's URL, as sheets_sync/client.py does for
-the app; everything else is gspread and google-auth as they run against Google.
+The transport adapter below only swaps Google's hosts for the stand-in's URL, as sheets_sync/client.py
+does for the app; everything else is gspread and google-auth as they run against Google. It is mounted
+on google-auth's own session too: after a token refresh, google-auth looks up the service account's
+allowed locations at iamcredentials.googleapis.com, which the stand-in also answers.
 """
+
+import time
 
 import gspread
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from google.auth.transport.requests import AuthorizedSession
+import requests
+from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2.service_account import Credentials
+from requests.adapters import HTTPAdapter
 
-GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
+GOOGLE_HOSTS = (
+    "https://sheets.googleapis.com",
+    "https://www.googleapis.com",
+    "https://iamcredentials.googleapis.com",
+)
 
 
-class StandInSession(AuthorizedSession):
-    def __init__(self, credentials, url):
-        super().__init__(credentials)
+class StandInAdapter(HTTPAdapter):
+    # google-auth deep-copies its session for the background location lookup: keep the URL in copies.
+    __attrs__ = [*HTTPAdapter.__attrs__, "stand_in_url"]
+
+    def __init__(self, url):
+        super().__init__()
         self.stand_in_url = url
 
-    def request(self, method, url, *args, **kwargs):
+    def send(self, request, *args, **kwargs):
         for host in GOOGLE_HOSTS:
-            if url.startswith(host):
-                url = self.stand_in_url + url.removeprefix(host)
-        return super().request(method, url, *args, **kwargs)
+            if request.url.startswith(host):
+                request.url = self.stand_in_url + request.url.removeprefix(host)
+        return super().send(request, *args, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def private_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+def stand_in_session(credentials, url):
+    auth_session = requests.Session()
+    session = AuthorizedSession(credentials, auth_request=Request(auth_session))
+    for each in (auth_session, session):
+        for host in GOOGLE_HOSTS:
+            each.mount(host, StandInAdapter(url))
+    return session
 
 
 @pytest.fixture
-def client(sheets_emulator, private_key):
+def client(sheets_emulator):
     credentials = Credentials.from_service_account_info(
-        {
-            "type": "service_account",
-            "client_email": "killer@example.iam.gserviceaccount.com",
-            "private_key": private_key,
-            "private_key_id": "stand-in",
-            "token_uri": f"{sheets_emulator.url}/token",
-        },
-        scopes=gspread.auth.DEFAULT_SCOPES,
+        sheets_emulator.service_account_info(), scopes=gspread.auth.DEFAULT_SCOPES
     )
-    return gspread.Client(auth=None, session=StandInSession(credentials, sheets_emulator.url))
+    return gspread.Client(auth=None, session=stand_in_session(credentials, sheets_emulator.url))
 
 
 def test_gspread_creates_writes_and_reads_back(client, sheets_emulator):
@@ -63,6 +68,17 @@ def test_gspread_creates_writes_and_reads_back(client, sheets_emulator):
     assert sheet.acell("B2", value_render_option="UNFORMATTED_VALUE").value == 3
     assert client.open("Killer game").id == spreadsheet.id
     assert sheets_emulator.stats()["by_kind"]["oauth.token"] == 1
+    assert eventually(lambda: sheets_emulator.stats()["by_kind"].get("iam.allowedLocations") == 1)
+
+
+def eventually(condition, seconds=3):
+    """For what google-auth does in a background thread."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_gspread_manages_worksheets(client):
@@ -82,9 +98,40 @@ def test_gspread_sees_googles_errors(client):
     with pytest.raises(gspread.exceptions.SpreadsheetNotFound):
         client.open_by_key("no-such-spreadsheet")
     with pytest.raises(gspread.exceptions.APIError) as raised:
-        spreadsheet.sheet1.get("A1:AA2")
+        spreadsheet.sheet1.get("AA1:AB2")
     assert raised.value.response.json()["error"] == {
         "code": 400,
-        "message": "Range (Sheet1!A1:AA2) exceeds grid limits. Max rows: 1000, max columns: 26",
+        "message": "Range (Sheet1!AA1:AB2) exceeds grid limits. Max rows: 1000, max columns: 26",
         "status": "INVALID_ARGUMENT",
     }
+
+
+def test_the_token_endpoint_wants_a_jwt_bearer_grant(sheets_emulator):
+    wrong = requests.post(f"{sheets_emulator.url}/token", data={"grant_type": "password"}, timeout=5)
+    empty = requests.post(
+        f"{sheets_emulator.url}/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+        timeout=5,
+    )
+
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "unsupported_grant_type")
+    assert (empty.status_code, empty.json()["error"]) == (400, "invalid_request")
+
+
+def test_gspread_shares_and_formats_without_changing_values(client):
+    spreadsheet = client.create("Killer game")
+    sheet = spreadsheet.sheet1
+    sheet.update([["Name", "Kills"], ["Ada", "3"]], "A1")
+
+    spreadsheet.share("gm@example.org", perm_type="user", role="writer", notify=False)
+    sheet.format("A1:B1", {"textFormat": {"bold": True}})
+    sheet.freeze(rows=1)
+    sheet.columns_auto_resize(0, 2)
+
+    assert [(item["emailAddress"], item["role"]) for item in spreadsheet.list_permissions()] == [
+        ("gm@example.org", "writer")
+    ]
+    assert sheet.get_all_values() == [["Name", "Kills"], ["Ada", "3"]]
+    assert client.open_by_key(spreadsheet.id).sheet1.frozen_row_count == 1
+    spreadsheet.remove_permissions("gm@example.org")
+    assert spreadsheet.list_permissions() == []

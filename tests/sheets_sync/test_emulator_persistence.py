@@ -104,7 +104,8 @@ def test_the_command_serves_until_sigterm(tmp_path, free_port):
     data = tmp_path / "sheets.json"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "SHEETS_EMULATOR_LATENCY_MS": "7"}
     command = [sys.executable, "manage.py", "sheets_emulator", "--port", str(free_port), "--data", str(data)]
-    process = subprocess.Popen(command + ["--error-rate", "0"], cwd=REPO, env=env)  # noqa: S603 (our own command)
+    flags = ["--error-rate", "0", "--quota-per-minute", "60"]
+    process = subprocess.Popen(command + flags, cwd=REPO, env=env)  # noqa: S603 (our own command)
     url = f"http://127.0.0.1:{free_port}"
     try:
         faults = wait_for(url)
@@ -115,6 +116,7 @@ def test_the_command_serves_until_sigterm(tmp_path, free_port):
 
     assert returncode == 0
     assert (faults["latency_ms"], faults["error_rate"]) == (7, 0)
+    assert (faults["read_quota_per_minute"], faults["write_quota_per_minute"]) == (60, 60)
     assert list(json.loads(data.read_text())["spreadsheets"]) == [spreadsheet_id]
 
 

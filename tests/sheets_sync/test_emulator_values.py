@@ -1,5 +1,7 @@
 """The values endpoints and :batchUpdate over HTTP, on the points the recordings do not cover."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -99,16 +101,25 @@ def test_it_requires_a_value_input_option(api):
     }
 
 
-def test_writes_run_past_the_grid_edge_from_inside_it_but_not_from_outside(api):
-    grown = api.send(
+def test_writes_stay_inside_the_grid(api):
+    from_anchor = api.send(
         "PUT", "/values/Sheet1!Z1000", {"values": [["a", "b"], ["c", "d"]]}, valueInputOption="RAW"
+    )
+    from_range = api.send(
+        "PUT", "/values/A999:B1005", {"values": [["a"], ["b"], ["c"]]}, valueInputOption="RAW"
     )
     outside = api.send("PUT", "/values/Sheet1!A1005", {"values": [["x"]]}, valueInputOption="RAW")
 
-    assert grown.json()["updatedRange"] == "Sheet1!Z1000:AA1001"
-    assert outside.json()["error"]["message"] == (
-        "Range (Sheet1!A1005) exceeds grid limits. Max rows: 1001, max columns: 27"
+    assert from_anchor.json()["error"]["message"] == (
+        "Range (Sheet1!Z1000:AA1001) exceeds grid limits. Max rows: 1000, max columns: 26"
     )
+    assert from_range.json()["error"]["message"] == (
+        "Requested writing within range [Sheet1!A999:B1000], but tried writing to row [1001]"
+    )
+    assert outside.json()["error"]["message"] == (
+        "Range (Sheet1!A1005) exceeds grid limits. Max rows: 1000, max columns: 26"
+    )
+    assert "values" not in api.get("/values/Sheet1").json()
 
 
 def test_append_finds_the_table_and_grows_the_grid(api):
@@ -233,12 +244,20 @@ def test_metadata_honours_ranges_grid_data_and_fields(api):
 def test_it_answers_google_errors_for_missing_things(sheets_emulator, api):
     missing = sheets_emulator.session.get(f"{sheets_emulator.url}/v4/spreadsheets/nope", timeout=5)
     anonymous = requests.get(f"{sheets_emulator.url}/v4/spreadsheets/{api.id}", timeout=5)
+    unreadable = requests.get(
+        f"{sheets_emulator.url}/v4/spreadsheets/{api.id}", headers={"Authorization": "Basic eDp5"}, timeout=5
+    )
     unknown_sheet = api.get("/values/Nope!A1")
 
     assert missing.json() == {
         "error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}
     }
-    assert (anonymous.status_code, anonymous.json()["error"]["status"]) == (401, "UNAUTHENTICATED")
+    assert anonymous.json()["error"] == {
+        "code": 403,
+        "message": "The request is missing a valid API key.",
+        "status": "PERMISSION_DENIED",
+    }
+    assert (unreadable.status_code, unreadable.json()["error"]["status"]) == (401, "UNAUTHENTICATED")
     assert unknown_sheet.json()["error"]["message"] == "Unable to parse range: Nope!A1"
 
 
@@ -247,3 +266,36 @@ def _size(rows, cols):
         "properties": {"sheetId": 0, "gridProperties": {"rowCount": rows, "columnCount": cols}},
         "fields": "gridProperties/rowCount,gridProperties/columnCount",
     }
+
+
+def test_concurrent_appends_lose_no_row(sheets_emulator, api):
+    def append_rows(worker):
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer test"
+        for number in range(20):
+            session.post(
+                f"{sheets_emulator.url}/v4/spreadsheets/{api.id}/values/Sheet1:append",
+                params={"valueInputOption": "RAW"},
+                json={"values": [[f"{worker}-{number}"]]},
+                timeout=5,
+            ).raise_for_status()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(append_rows, range(8)))
+
+    rows = values(api, "Sheet1")
+    assert sorted(row[0] for row in rows) == sorted(
+        f"{worker}-{number}" for worker in range(8) for number in range(20)
+    )
+
+
+def test_formatting_is_accepted_on_known_sheets_only(api):
+    bold = {
+        "repeatCell": {"range": {"sheetId": 0}, "cell": {}, "fields": "userEnteredFormat.textFormat.bold"}
+    }
+    elsewhere = {"repeatCell": {"range": {"sheetId": 99}, "cell": {}, "fields": "userEnteredFormat"}}
+
+    assert api.send("POST", ":batchUpdate", {"requests": [bold]}).json()["replies"] == [{}]
+    assert api.send("POST", ":batchUpdate", {"requests": [elsewhere]}).json()["error"]["message"] == (
+        "Invalid requests[0].repeatCell: No grid with id: 99"
+    )

@@ -2,33 +2,35 @@
 
 import os
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from sheets_sync.emulator.errors import ApiError
 from sheets_sync.emulator.faults import Faults
 from sheets_sync.emulator.server import run
+
+FAULT_OPTIONS = (
+    "latency_ms",
+    "error_rate",
+    "drop_rate",
+    "read_quota_per_minute",
+    "write_quota_per_minute",
+    "seed",
+)
 
 
 class Command(BaseCommand):
     help = "Serve a local stand-in for Google's Sheets API v4 and Drive v3, with optional faults."
 
     def add_arguments(self, parser):
-        # Defaults come from SHEETS_EMULATOR_* environment variables; flags win over them.
-        env = Faults.from_env(os.environ)
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--data", help="JSON file the spreadsheets are loaded from and saved to")
-        parser.add_argument("--latency-ms", type=int, default=env.latency_ms)
+        # Fault flags left out fall back to the SHEETS_EMULATOR_* environment variables, then to off.
+        parser.add_argument("--latency-ms", type=int, help="added to every answer")
+        parser.add_argument("--error-rate", type=float, help="share of 500/503 answers, 0 to 1")
+        parser.add_argument("--drop-rate", type=float, help="share of connections closed unanswered, 0 to 1")
         parser.add_argument(
-            "--error-rate", type=float, default=env.error_rate, help="share of 500/503 answers"
-        )
-        parser.add_argument(
-            "--drop-rate", type=float, default=env.drop_rate, help="share of dropped connections"
-        )
-        parser.add_argument(
-            "--quota-per-minute",
-            type=int,
-            default=env.read_quota_per_minute,
-            help="read and write requests allowed per minute each, 429 past it (Google: 60); 0 = no quota",
+            "--quota-per-minute", type=int, help="reads and writes per minute each (Google: 60)"
         )
         parser.add_argument(
             "--read-quota-per-minute", type=int, help="overrides --quota-per-minute for reads"
@@ -39,18 +41,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, help="seed for the random faults, to repeat a run")
 
     def handle(self, *args, **options):
-        quota = options["quota_per_minute"]
-        read_quota = options["read_quota_per_minute"]
-        write_quota = options["write_quota_per_minute"]
-        faults = Faults.from_dict(
-            {
-                "latency_ms": options["latency_ms"],
-                "error_rate": options["error_rate"],
-                "drop_rate": options["drop_rate"],
-                "read_quota_per_minute": quota if read_quota is None else read_quota,
-                "write_quota_per_minute": quota if write_quota is None else write_quota,
-                "seed": options["seed"],
-            }
-        )
+        try:
+            faults = self.faults(options)
+        except (ApiError, ValueError) as error:
+            raise CommandError(f"Bad fault settings: {error}") from error
         self.stdout.write(f"Sheets API stand-in on http://{options['host']}:{options['port']}/ ({faults})")
         run(options["port"], options["data"], faults, options["host"])
+
+    def faults(self, options):
+        settings = Faults.from_env(os.environ).as_dict()
+        quota = options["quota_per_minute"]
+        if quota is not None:
+            settings.update(read_quota_per_minute=quota, write_quota_per_minute=quota)
+        settings.update({name: options[name] for name in FAULT_OPTIONS if options[name] is not None})
+        return Faults.from_dict(settings)
