@@ -303,6 +303,7 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         killer.kill_count = F("kill_count") - 1
         killer.save(update_fields=["target", "mission", "kill_count"])
         _close(kill, Kill.Status.CANCELLED, actor, reason)
+        _cancel_stale_kills(game, actor)
         if game.status == Game.Status.FINISHED:
             game.status = Game.Status.RUNNING
             game.winner = None
