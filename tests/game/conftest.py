@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 
-from game.models import Game, Mission, Player
+from game.models import Event, Game, Kill, Mission, Player
 
 
 @pytest.fixture
@@ -21,6 +21,8 @@ def game_master(db):
 @pytest.fixture
 def gm_client(client, game_master):
     client.force_login(game_master)
+    # French is the default; the tests read the English messages.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -96,3 +98,24 @@ def snapshot(game):
         for p in game.players.all()
     }
     return game.status, game.winner_id, players
+
+
+@pytest.fixture
+def big_game(running_game):
+    """A running game of 1,000 players in one cycle, with 300 kills and 1,000 events, for query counts."""
+    game = running_game
+    game.players.all().delete()
+    missions = list(game.missions.all())
+    players = Player.objects.bulk_create(
+        Player(game=game, name=f"Player {i:04}", group=f"Class {i % 12}", mission=missions[i % 3])
+        for i in range(1000)
+    )
+    link_cycle(players)
+    Kill.objects.bulk_create(
+        Kill(game=game, killer=players[i], victim=players[i + 1], method="declared", status="cancelled")
+        for i in range(300)
+    )
+    Event.objects.bulk_create(
+        Event(game=game, kind="player_joined", actor="gm:gm", player=players[i]) for i in range(1000)
+    )
+    return game
