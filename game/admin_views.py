@@ -37,6 +37,11 @@ def _render(request, template, context):
     return TemplateResponse(request, template, admin.site.each_context(request) | context)
 
 
+def _posted(request):
+    """The form's data: an empty POST still binds the form, so it is validated, not shown blank."""
+    return request.POST if request.method == "POST" else None
+
+
 def _actor(request):
     return rules.actor_for_user(request.user)
 
@@ -155,7 +160,7 @@ class GameOptionsForm(forms.Form):
 def game_options(request, pk):
     game = _get(request, Game, pk, "change")
     form = GameOptionsForm(
-        request.POST or None,
+        _posted(request),
         initial={name: getattr(game, name) for name in GameOptionsForm.base_fields},
     )
     if request.method == "POST" and form.is_valid():
@@ -299,7 +304,7 @@ class ReviveForm(forms.Form):
 
 def player_revive(request, pk):
     player = _get(request, Player, pk, "change")
-    form = ReviveForm(request.POST or None, game=player.game)
+    form = ReviveForm(_posted(request), game=player.game)
     if request.method == "POST" and form.is_valid():
         try:
             rules.player_revive(player=player, actor=_actor(request), after=form.cleaned_data["after"])
@@ -351,7 +356,7 @@ class NewCodesForm(forms.Form):
 
 def player_new_codes(request, pk):
     player = _get(request, Player, pk, "change")
-    form = NewCodesForm(request.POST or None)
+    form = NewCodesForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             rules.player_new_codes(player=player, actor=_actor(request), **form.cleaned_data)
@@ -372,7 +377,7 @@ def player_new_codes(request, pk):
 
 def player_force_kill(request, pk):
     player = _get(request, Player, pk, "change")
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             rules.kill_force(victim=player, actor=_actor(request), reason=form.cleaned_data["reason"])
@@ -397,7 +402,7 @@ def player_force_kill(request, pk):
 def _kill_page(request, pk, *, rule, title, explanation, button, done):
     """Confirm, reject and undo: a reason, one rule, then back to the game's dashboard and its queue."""
     kill = _get(request, Kill, pk, "change")
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             rule(kill=kill, actor=_actor(request), reason=form.cleaned_data["reason"])
@@ -482,7 +487,7 @@ def game_import(request, pk):
         form = ImportForm()
         text = request.POST["csv_text"]
     else:
-        form = ImportForm(request.POST or None, request.FILES or None)
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
         text = form.cleaned_data["file"] if form.is_valid() else None
     result = csv_io.read_players(text, game=game) if text is not None else None
     if "csv_text" in request.POST and result.ok:
