@@ -1,5 +1,6 @@
 """Starting, pausing, resuming, finishing and reshuffling a game, its options, chain and dashboard."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -228,3 +229,16 @@ def test_big_chain_page_costs_a_few_queries(gm_client, big_game, django_assert_m
 def test_big_dashboard_costs_a_few_queries(gm_client, big_game, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         gm_client.get(reverse("admin:game_game_dashboard", args=[big_game.pk]))
+
+
+def test_the_chart_numbers_are_not_localised(client, game_master, running_game, killer):
+    rules.kill_force(victim=killer, actor="gm:gm")
+    client.force_login(game_master)
+
+    response = client.get(
+        reverse("admin:game_game_dashboard", args=[running_game.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    svg = response.content.decode().split("<svg viewBox", 1)[1].split("</svg>", 1)[0]
+    assert re.search(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+"', svg)
+    assert not re.search(r'="\d+,\d+"', svg)
