@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +32,15 @@ class MissionInline(admin.TabularInline):
 
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "alive_count", "player_count", "open_kill_count", "started_at"]
-    list_display_links = ["name"]
+    list_display = [
+        "name",
+        "status",
+        "alive_count",
+        "player_count",
+        "open_kill_count",
+        "started_at",
+        "dashboard_link",
+    ]
     list_filter = ["status"]
     search_fields = ["name"]
     fields = [
@@ -83,6 +91,19 @@ class GameAdmin(admin.ModelAdmin):
     @admin.display(description=_("kills waiting"), ordering="open_kills")
     def open_kill_count(self, game):
         return game.open_kills
+
+    def save_model(self, request, obj, form, change):
+        # Only the name: a full save would write back a status or version a rule changed meanwhile.
+        if change:
+            obj.save(update_fields=["name"])
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("dashboard"))
+    def dashboard_link(self, game):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:game_game_dashboard", args=[game.pk]), _("Dashboard")
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -153,7 +174,8 @@ class PlayerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            # Only what the form edits: a full save would write back a target a rule changed meanwhile.
+            obj.save(update_fields=["name", "email", "group"])
             return
         # A new player in a live game must go into the cycle, so adding one is a rule.
         player = rules.player_join(
@@ -210,6 +232,10 @@ class MissionAdmin(admin.ModelAdmin):
     list_filter = ["active", "game"]
     search_fields = ["text"]
     list_select_related = ["game"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A mission moved to another game would stay with the players who hold it.
+        return ["game"] if obj is not None else []
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.game.is_live:

@@ -4,9 +4,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
 from game import rules
+from game.admin import GameAdmin
 from game.admin_views import kills_per_hour
 from game.models import Event, Game, Kill, Player
 
@@ -242,3 +244,38 @@ def test_the_chart_numbers_are_not_localised(client, game_master, running_game, 
     svg = response.content.decode().split("<svg viewBox", 1)[1].split("</svg>", 1)[0]
     assert re.search(r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+"', svg)
     assert not re.search(r'="\d+,\d+"', svg)
+
+
+def test_renaming_a_game_loaded_before_a_pause_keeps_it_paused(rf, game_master, running_game):
+    stale = Game.objects.get(pk=running_game.pk)
+    rules.game_pause(game=running_game, actor="gm:gm")
+    stale.name = "Renamed"
+    request = rf.post("/")
+    request.user = game_master
+
+    GameAdmin(Game, admin.site).save_model(request, stale, form=None, change=True)
+
+    running_game.refresh_from_db()
+    assert (running_game.name, running_game.status) == ("Renamed", Game.Status.PAUSED)
+
+
+def test_adding_a_game_with_missions_opens_its_dashboard(gm_client):
+    response = gm_client.post(
+        reverse("admin:game_game_add"),
+        {
+            "name": "Autumn game",
+            "confirmation_mode": "automatic",
+            "feed_names_killers": "on",
+            "missions-TOTAL_FORMS": "2",
+            "missions-INITIAL_FORMS": "0",
+            "missions-0-text": "Sing a song",
+            "missions-0-active": "on",
+            "missions-1-text": "Shake hands",
+            "missions-1-active": "on",
+        },
+    )
+
+    game = Game.objects.get(name="Autumn game")
+    assert response["Location"] == reverse("admin:game_game_dashboard", args=[game.pk])
+    assert game.confirmation_mode == Game.ConfirmationMode.AUTOMATIC
+    assert game.missions.count() == 2

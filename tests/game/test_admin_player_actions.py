@@ -1,8 +1,10 @@
 """Reviving, dropping out, eliminating and new codes for one player; adding players to a live game."""
 
+from django.contrib import admin
 from django.urls import reverse
 
 from game import rules
+from game.admin import PlayerAdmin
 from game.models import Event, Game, Kill, Player
 
 
@@ -175,3 +177,19 @@ def test_the_player_page_offers_the_actions_that_apply(gm_client, running_game, 
     assert reverse("admin:game_player_force_kill", args=[victim.pk]).encode() in response.content
     assert reverse("admin:game_player_revive", args=[victim.pk]).encode() not in response.content
     assert Game.objects.get(pk=running_game.pk).status == "running"
+
+
+def test_saving_a_form_loaded_before_a_kill_keeps_the_new_chain(
+    rf, game_master, running_game, killer, victim, bystander
+):
+    stale = Player.objects.get(pk=killer.pk)
+    rules.kill_force(victim=victim, actor="gm:gm")
+    stale.name = "Renamed"
+    request = rf.post("/")
+    request.user = game_master
+
+    PlayerAdmin(Player, admin.site).save_model(request, stale, form=None, change=True)
+
+    after = refreshed(killer)
+    assert (after.name, after.target, after.kill_count) == ("Renamed", bystander, 1)
+    assert rules.chain_problems(running_game) == []
