@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -129,18 +129,18 @@ GAME_ACTIONS = {
 def game_action(request, pk, action):
     game = _get(request, Game, pk, "change")
     if action not in GAME_ACTIONS:
-        raise PermissionDenied
+        raise Http404
     rule, title, explanation, done = GAME_ACTIONS[action]
+    # A repair starts from the chain page; the game master wants to see the chain it made.
+    back = reverse("admin:game_game_chain", args=[game.pk]) if action == "repair" else _dashboard_url(game.pk)
     if request.method == "POST":
         try:
             rule(game=game, actor=_actor(request))
             messages.success(request, done)
         except rules.RuleError as error:
             messages.error(request, error.message)
-        return redirect(_dashboard_url(game.pk))
-    return _confirm_page(
-        request, obj=game, title=title, explanation=explanation, button=title, back=_dashboard_url(game.pk)
-    )
+        return redirect(back)
+    return _confirm_page(request, obj=game, title=title, explanation=explanation, button=title, back=back)
 
 
 class GameOptionsForm(forms.Form):

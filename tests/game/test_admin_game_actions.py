@@ -99,7 +99,7 @@ def test_reshuffle_keeps_one_cycle_and_the_missions(gm_client, running_game):
 def test_an_unknown_action_is_refused(gm_client, running_game):
     response = gm_client.post(action_url(running_game, "explode"))
 
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_options_change_through_the_rule_and_log_an_event(gm_client, running_game):
@@ -166,8 +166,9 @@ def test_chain_shows_a_broken_chain_and_repairs_it(gm_client, running_game, kill
     assert response.context["problems"] == ["Killer has no target."]
     assert any(not linked for _player, linked in response.context["chain"])
 
-    gm_client.post(action_url(running_game, "repair"))
+    response = gm_client.post(action_url(running_game, "repair"))
 
+    assert response["Location"] == reverse("admin:game_game_chain", args=[running_game.pk])
     assert rules.chain_problems(running_game) == []
     assert Event.objects.filter(kind="chain_repaired", actor="gm:gm").exists()
 
