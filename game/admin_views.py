@@ -209,7 +209,7 @@ def game_chain(request, pk):
             "title": _("Chain of %(game)s") % {"game": game},
             "game": game,
             "opts": Game._meta,
-            "chain": chain_in_order(game),
+            "chain": chain_in_order(game) if game.is_live else [],
             "problems": rules.chain_problems(game),
         },
     )

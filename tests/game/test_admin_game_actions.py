@@ -280,3 +280,12 @@ def test_adding_a_game_with_missions_opens_its_dashboard(gm_client):
     assert response["Location"] == reverse("admin:game_game_dashboard", args=[game.pk])
     assert game.confirmation_mode == Game.ConfirmationMode.AUTOMATIC
     assert game.missions.count() == 2
+
+
+def test_chain_of_a_game_in_setup_says_there_is_none_yet(gm_client, setup_game):
+    Player.objects.create(game=setup_game, name="Ann")
+
+    response = gm_client.get(reverse("admin:game_game_chain", args=[setup_game.pk]))
+
+    assert response.context["chain"] == []
+    assert b"The chain exists only while the game is running or paused." in response.content
