@@ -149,6 +149,7 @@ class PlayerAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "group"]
     list_select_related = ["game", "target", "mission"]
     list_per_page = 100
+    actions = ["print_login_cards"]
     # What places a player in the chain changes only through the rules (the buttons above the form).
     chain_fields = ["alive", "dropped_out", "target", "mission", "kill_count", "eliminated_at"]
 
@@ -207,8 +208,6 @@ class PlayerAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
-
-    actions = ["print_login_cards"]
 
     @admin.action(description=_("Print login cards"), permissions=["view"])
     def print_login_cards(self, request, queryset):

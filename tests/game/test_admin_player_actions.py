@@ -193,3 +193,18 @@ def test_saving_a_form_loaded_before_a_kill_keeps_the_new_chain(
     after = refreshed(killer)
     assert (after.name, after.target, after.kill_count) == ("Renamed", bystander, 1)
     assert rules.chain_problems(running_game) == []
+
+
+def test_a_refusal_while_adding_a_player_is_a_message_not_an_error(gm_client, running_game, monkeypatch):
+    # The game finished between the form's check and the rule: the rule has the last word.
+    def refuse(**kwargs):
+        raise rules.RuleError("The game is finished.")
+
+    monkeypatch.setattr(rules, "player_join", refuse)
+
+    response = add_player(gm_client, running_game, "Racer")
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:game_player_changelist")
+    assert messages_of(gm_client.get(response["Location"])) == ["The game is finished."]
+    assert not Player.objects.filter(name="Racer").exists()
