@@ -1,5 +1,7 @@
 """The admin tests' cast: a game master, and a running game where the killer hunts the victim.
 
+Names differ from the fixtures in tests/conftest.py (`gm_user`, `running_game`) so as not to shadow them.
+
 The chain of `running_game` is fixed so tests can name who hunts whom:
 killer → victim → bystander → hunter → killer.
 """
@@ -12,15 +14,15 @@ from game.models import Event, Game, Kill, Mission, Player
 
 
 @pytest.fixture
-def game_master(db):
+def gm_user(db):
     user = User.objects.create_user("gm", password="gm-password", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="game"))
     return user
 
 
 @pytest.fixture
-def gm_client(client, game_master):
-    client.force_login(game_master)
+def gm_client(client, gm_user):
+    client.force_login(gm_user)
     # French is the default; the tests read the English messages.
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
