@@ -31,9 +31,11 @@ GAME_ACTIONS = ["start", "pause", "resume", "finish", "reshuffle", "repair"]
 def urls(running_game, killer, victim):
     kill = rules.kill_declare(killer=killer, actor="player")
     objects = {"game": running_game.pk, "player": victim.pk, "kill": kill.pk}
-    return [reverse(name, args=[objects[kind]]) for name, kind in PAGES] + [
-        reverse("admin:game_game_action", args=[running_game.pk, action]) for action in GAME_ACTIONS
-    ]
+    return (
+        [reverse(name, args=[objects[kind]]) for name, kind in PAGES]
+        + [reverse("admin:game_game_action", args=[running_game.pk, action]) for action in GAME_ACTIONS]
+        + [reverse("admin:game_player_cards") + f"?ids={victim.pk}"]
+    )
 
 
 def assert_nothing_changed(game, events_before):
