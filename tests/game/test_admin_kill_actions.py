@@ -1,5 +1,6 @@
 """Confirming, rejecting and undoing kills from the admin."""
 
+import pytest
 from django.urls import reverse
 
 from game import rules
@@ -65,7 +66,9 @@ def test_confirm_in_a_paused_game_shows_the_rules_message(gm_client, running_gam
     assert (kill.status, kill.reason) == ("denied", "")
 
 
-def test_undo_restores_the_chain_exactly(gm_client, running_game, killer):
+@pytest.mark.parametrize("inherits", [True, False])
+def test_undo_restores_the_chain_exactly(gm_client, running_game, killer, inherits):
+    Game.objects.filter(pk=running_game.pk).update(killer_inherits_mission=inherits)
     before = snapshot(running_game)
     kill = rules.kill_declare(killer=killer, actor="player")
     gm_client.post(reverse("admin:game_kill_confirm", args=[kill.pk]), {"reason": ""})
