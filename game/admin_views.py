@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -143,15 +144,17 @@ def game_action(request, pk, action):
     return _confirm_page(request, obj=game, title=title, explanation=explanation, button=title, back=back)
 
 
+def _label(field_name):
+    return capfirst(Game._meta.get_field(field_name).verbose_name)
+
+
 class GameOptionsForm(forms.Form):
     confirmation_mode = forms.ChoiceField(
-        label=Game._meta.get_field("confirmation_mode").verbose_name, choices=Game.ConfirmationMode.choices
+        label=_label("confirmation_mode"), choices=Game.ConfirmationMode.choices
     )
-    feed_names_killers = forms.BooleanField(
-        label=Game._meta.get_field("feed_names_killers").verbose_name, required=False
-    )
+    feed_names_killers = forms.BooleanField(label=_label("feed_names_killers"), required=False)
     killer_inherits_mission = forms.BooleanField(
-        label=Game._meta.get_field("killer_inherits_mission").verbose_name,
+        label=_label("killer_inherits_mission"),
         help_text=Game._meta.get_field("killer_inherits_mission").help_text,
         required=False,
     )
