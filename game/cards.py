@@ -1,13 +1,14 @@
 """Printable login cards: each player's name, login code and a QR code of their login link."""
 
 import segno
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from game import codes
 
 
 def login_path(player):
-    return f"/login/{player.login_code}/"
+    return reverse("login_link", args=[player.login_code])
 
 
 def card(player, *, login_link):
