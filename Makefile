@@ -27,7 +27,7 @@ run: $(VENV)/.installed .env
 	@echo "  Killer is running at http://127.0.0.1:$(PORT)/"
 	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (user gm, password killer-demo)"
 	@echo "  A few player codes (all of them in var/demo-codes.csv):"
-	@head -n 6 var/demo-codes.csv | column -s, -t | sed 's/^/    /'
+	@head -n 6 var/demo-codes.csv | sed 's/,/   /g; s/^/    /'
 	@echo
 	GUNICORN_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 

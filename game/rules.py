@@ -305,6 +305,7 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         killer.kill_count = F("kill_count") - 1
         killer.save(update_fields=["target", "mission", "kill_count"])
         _close(kill, Kill.Status.CANCELLED, actor, reason)
+        _cancel_stale_kills(game, actor)
         if game.status == Game.Status.FINISHED:
             game.status = Game.Status.RUNNING
             game.winner = None
@@ -556,6 +557,50 @@ def _finish(game, actor, *, winner):
     for kill in Kill.objects.open().filter(game=game):
         _close(kill, Kill.Status.CANCELLED, actor, "The game ended.")
     _event(game, "game_finished", actor, player=winner)
+
+
+# --- Game master tools (added with the admin) -----------------------------------------------------
+
+
+def game_set_options(
+    *,
+    game: Game,
+    actor: str,
+    confirmation_mode: str,
+    feed_names_killers: bool,
+    killer_inherits_mission: bool,
+) -> Game:
+    """Change how a game is played. Kills already waiting keep waiting; the new rules apply from now."""
+    with _locked_game(game.pk) as game:
+        if game.status == Game.Status.FINISHED:
+            raise RuleError(_("The game is finished."))
+        if confirmation_mode not in Game.ConfirmationMode.values:
+            raise RuleError(_("Unknown confirmation mode."), status=400)
+        wanted = {
+            "confirmation_mode": confirmation_mode,
+            "feed_names_killers": feed_names_killers,
+            "killer_inherits_mission": killer_inherits_mission,
+        }
+        changes = {
+            name: [getattr(game, name), value]
+            for name, value in wanted.items()
+            if getattr(game, name) != value
+        }
+        if not changes:
+            return game
+        for name in changes:
+            setattr(game, name, wanted[name])
+        game.save(update_fields=list(changes))
+        _event(game, "game_options_changed", actor, changes=changes)
+        return game
+
+
+def kill_confirm_with_reason(*, kill: Kill, actor: str, reason: str = "") -> Kill:
+    """kill_confirm by a game master, who says why on the kill."""
+    with _locked_game(kill.game_id):
+        # kill_confirm re-reads the kill and keeps its reason; if it refuses, this is rolled back too.
+        Kill.objects.filter(pk=kill.pk).update(reason=reason)
+        return kill_confirm(kill=kill, actor=actor)
 
 
 # --- Roster edits (added with the Google Sheets sync) ---------------------------------------------

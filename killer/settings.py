@@ -136,3 +136,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+CSRF_FAILURE_VIEW = "game.api.csrf_failure"

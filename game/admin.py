@@ -1,0 +1,305 @@
+"""The Django admin is the game masters' console.
+
+Lists and forms are plain ModelAdmins. Nothing here changes a game by hand: whatever touches the
+chain (targets, missions, who is alive, kill counts) is read-only in the forms and changes only
+through game/rules.py, from the pages in game/admin_views.py.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from game import admin_views, rules
+from game.models import Event, Game, Kill, Mission, Player
+
+
+class MissionInline(admin.TabularInline):
+    model = Mission
+    fields = ["text", "active"]
+    extra = 3
+
+    def has_delete_permission(self, request, obj=None):
+        # A deleted mission leaves its holders without one; in a live game, take it out of the pool.
+        if obj is not None and obj.is_live:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Game)
+class GameAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "status",
+        "alive_count",
+        "player_count",
+        "open_kill_count",
+        "started_at",
+        "dashboard_link",
+    ]
+    list_filter = ["status"]
+    search_fields = ["name"]
+    fields = [
+        "name",
+        "status",
+        "confirmation_mode",
+        "feed_names_killers",
+        "killer_inherits_mission",
+        "winner",
+        "started_at",
+        "finished_at",
+    ]
+    inlines = [MissionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["status", "winner", "started_at", "finished_at"]
+        # Options change on the options page, which logs the change.
+        return [name for name in self.fields if name != "name"]
+
+    def get_queryset(self, request):
+        open_kills = (
+            Kill.objects.open()
+            .filter(game=OuterRef("pk"))
+            .order_by()
+            .values("game")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                player_total=Count("players"),
+                players_alive=Count("players", filter=Q(players__alive=True)),
+                open_kills=Coalesce(Subquery(open_kills), 0),
+            )
+        )
+
+    @admin.display(description=_("alive"), ordering="players_alive")
+    def alive_count(self, game):
+        return game.players_alive
+
+    @admin.display(description=_("players"), ordering="player_total")
+    def player_count(self, game):
+        return game.player_total
+
+    @admin.display(description=_("kills waiting"), ordering="open_kills")
+    def open_kill_count(self, game):
+        return game.open_kills
+
+    def save_model(self, request, obj, form, change):
+        # Only the name: a full save would write back a status or version a rule changed meanwhile.
+        if change:
+            obj.save(update_fields=["name"])
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("dashboard"))
+    def dashboard_link(self, game):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:game_game_dashboard", args=[game.pk]), _("Dashboard")
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/dashboard/", view(admin_views.game_dashboard), name="game_game_dashboard"),
+            path("<int:pk>/chain/", view(admin_views.game_chain), name="game_game_chain"),
+            path("<int:pk>/options/", view(admin_views.game_options), name="game_game_options"),
+            path("<int:pk>/do/<slug:action>/", view(admin_views.game_action), name="game_game_action"),
+            path("<int:pk>/import/", view(admin_views.game_import), name="game_game_import"),
+            path("<int:pk>/cards/", view(admin_views.game_cards), name="game_game_cards"),
+            path(
+                "<int:pk>/export/players.csv",
+                view(admin_views.game_export_players),
+                name="game_game_export_players",
+            ),
+            path(
+                "<int:pk>/export/kills.csv",
+                view(admin_views.game_export_kills),
+                name="game_game_export_kills",
+            ),
+        ] + super().get_urls()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return redirect("admin:game_game_dashboard", pk=obj.pk)
+
+
+@admin.register(Player)
+class PlayerAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "game",
+        "group",
+        "email",
+        "alive",
+        "dropped_out",
+        "kill_count",
+        "target",
+        "mission_text",
+    ]
+    list_filter = ["alive", "dropped_out", "game", "group"]
+    search_fields = ["name", "email", "group"]
+    list_select_related = ["game", "target", "mission"]
+    list_per_page = 100
+    actions = ["print_login_cards"]
+    # What places a player in the chain changes only through the rules (the buttons above the form).
+    chain_fields = ["alive", "dropped_out", "target", "mission", "kill_count", "eliminated_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["game", "name", "email", "group"]
+        return ["game", "name", "email", "group", *self.chain_fields, "login_code", "death_code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # Moving a player to another game would break both chains.
+        return ["game", *self.chain_fields, "login_code", "death_code"]
+
+    @admin.display(description=_("mission"), ordering="mission__text")
+    def mission_text(self, player):
+        return Truncator(player.mission.text).chars(60) if player.mission_id else ""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "game":
+            kwargs["queryset"] = Game.objects.exclude(status=Game.Status.FINISHED)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Only what the form edits: a full save would write back a target a rule changed meanwhile.
+            obj.save(update_fields=["name", "email", "group"])
+            return
+        # A new player in a live game must go into the cycle, so adding one is a rule.
+        player = rules.player_join(
+            game=obj.game,
+            name=obj.name,
+            email=obj.email,
+            group=obj.group,
+            actor=rules.actor_for_user(request.user),
+        )
+        # The admin goes on with `obj` (history entry, redirect): make it the player just created.
+        obj.pk = player.pk
+        obj._state.adding = False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except rules.RuleError as error:
+            messages.error(request, error.message)
+            return redirect("admin:game_player_changelist")
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a player from a live game would leave their hunter without a target: drop them out.
+        if obj is not None and obj.game.is_live:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Bulk delete checks no player's game; one at a time, has_delete_permission does.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Print login cards"), permissions=["view"])
+    def print_login_cards(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return redirect(reverse("admin:game_player_cards") + f"?ids={ids}")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("cards/", view(admin_views.player_cards), name="game_player_cards"),
+            path("<int:pk>/revive/", view(admin_views.player_revive), name="game_player_revive"),
+            path("<int:pk>/drop-out/", view(admin_views.player_drop_out), name="game_player_drop_out"),
+            path("<int:pk>/new-codes/", view(admin_views.player_new_codes), name="game_player_new_codes"),
+            path("<int:pk>/force-kill/", view(admin_views.player_force_kill), name="game_player_force_kill"),
+        ] + super().get_urls()
+
+
+@admin.register(Mission)
+class MissionAdmin(admin.ModelAdmin):
+    list_display = ["text", "game", "active"]
+    list_filter = ["active", "game"]
+    search_fields = ["text"]
+    list_select_related = ["game"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A mission moved to another game would stay with the players who hold it.
+        return ["game"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.game.is_live:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(Kill)
+class KillAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "game", "killer", "victim", "method", "status", "resolved_by", "reason"]
+    list_filter = ["status", "method", "game"]
+    search_fields = ["killer__name", "victim__name", "mission_text", "reason"]
+    list_select_related = ["game", "killer", "victim"]
+    fields = [
+        "game",
+        "killer",
+        "victim",
+        "mission_text",
+        "method",
+        "status",
+        "reason",
+        "created_at",
+        "resolved_at",
+        "resolved_by",
+    ]
+    readonly_fields = fields
+
+    # Kills are made, settled and undone by the rules only (the buttons above the kill).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/confirm/", view(admin_views.kill_confirm), name="game_kill_confirm"),
+            path("<int:pk>/reject/", view(admin_views.kill_reject), name="game_kill_reject"),
+            path("<int:pk>/undo/", view(admin_views.kill_undo), name="game_kill_undo"),
+        ] + super().get_urls()
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "game", "kind", "actor", "player", "data"]
+    list_filter = ["kind", "game"]
+    search_fields = ["kind", "actor", "player__name"]
+    list_select_related = ["game", "player"]
+    list_per_page = 100
+
+    # The log is append-only: the rules write it, nobody edits it.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

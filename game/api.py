@@ -1,0 +1,161 @@
+"""The JSON API used by the pages' polling script, the load test and scripts.
+
+Every endpoint goes through `endpoint`, which is the one place that turns bad requests and refused
+rules into `{"error": "..."}` answers with a 4xx status. Authentication is the player's session
+cookie; POSTs carry the CSRF token in the X-CSRFToken header.
+"""
+
+import json
+from functools import wraps
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.csrf import csrf_failure as html_csrf_failure
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from game import players, rules, state
+from game.models import Kill
+
+MAX_BODY = 4096
+
+
+def error(message, status):
+    return JsonResponse({"error": str(message)}, status=status)
+
+
+def endpoint(method, *, fields=(), login=True):
+    """Checks the method, the body (a JSON object with only `fields`) and the session."""
+
+    def decorator(view):
+        @wraps(view)
+        @never_cache
+        @ensure_csrf_cookie
+        def wrapper(request, *args, **kwargs):
+            if request.method != method:
+                return error(_("Method not allowed."), 405)
+            data = {}
+            if method == "POST":
+                data, problem = _parse_body(request, fields)
+                if problem:
+                    return error(problem, 400)
+            player = players.current_player(request)
+            if login and player is None:
+                return error(_("Log in with your code first."), 401)
+            try:
+                return view(request, player, data, *args, **kwargs)
+            except rules.RuleError as refused:
+                return error(refused.message, refused.status)
+            except Http404:
+                return error(_("Not found."), 404)
+
+        return wrapper
+
+    return decorator
+
+
+def _parse_body(request, fields):
+    if len(request.body) > MAX_BODY:
+        return None, _("The request body is too large.")
+    if not request.body.strip():
+        return {}, None
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        return None, _("The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        return None, _("The request body must be a JSON object.")
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        return None, _("Unknown field: %(fields)s.") % {"fields": ", ".join(unknown)}
+    for name, value in data.items():
+        if not isinstance(value, str) or len(value) > 100:
+            return None, _("%(field)s must be a short text.") % {"field": name}
+    return data, None
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON for the API, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return error(_("CSRF check failed: send the csrftoken cookie's value in X-CSRFToken."), 403)
+    return html_csrf_failure(request, reason)
+
+
+def _cached(request, tag, build):
+    """The JSON of `build()`, or a 304 when the client already has this version."""
+    if request.headers.get("If-None-Match") == tag:
+        response = JsonResponse({}, status=304)
+        response.content = b""
+    else:
+        response = JsonResponse(build())
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@endpoint("POST", fields=("code",), login=False)
+def login(request, player, data):
+    player = players.player_for_code(data.get("code", ""))
+    if player is None:
+        return error(_("Unknown code."), 400)
+    players.log_in(request, player)
+    return JsonResponse(state.me(player))
+
+
+@endpoint("POST", login=False)
+def logout(request, player, data):
+    players.log_out(request)
+    return JsonResponse({"ok": True})
+
+
+@endpoint("GET")
+def me(request, player, data):
+    return _cached(request, state.etag(player, "me"), lambda: state.me(player))
+
+
+@endpoint("GET")
+def leaderboard(request, player, data):
+    return _cached(request, state.etag(player, "leaderboard"), lambda: state.leaderboard(player.game))
+
+
+@endpoint("GET")
+def feed(request, player, data):
+    return _cached(request, state.etag(player, "feed"), lambda: state.feed(player.game))
+
+
+@endpoint("POST", fields=("death_code",))
+def kills(request, player, data):
+    actor = rules.actor_for_player(player)
+    if "death_code" in data:
+        kill = rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor)
+    else:
+        kill = rules.kill_declare(killer=player, actor=actor)
+    return JsonResponse(_kill(kill), status=201)
+
+
+@endpoint("POST")
+def kill_confirm(request, player, data, kill_id):
+    kill = rules.kill_confirm(kill=_kill_against(player, kill_id), actor=rules.actor_for_player(player))
+    return JsonResponse(_kill(kill))
+
+
+@endpoint("POST")
+def kill_deny(request, player, data, kill_id):
+    kill = rules.kill_deny(kill=_kill_against(player, kill_id), actor=rules.actor_for_player(player))
+    return JsonResponse(_kill(kill))
+
+
+@endpoint("POST")
+def death(request, player, data):
+    kill = rules.death_report(victim=player, actor=rules.actor_for_player(player))
+    return JsonResponse(_kill(kill), status=201)
+
+
+def _kill_against(player, kill_id):
+    """Only the victim answers a kill: anyone else gets a 404, as if it did not exist."""
+    return get_object_or_404(Kill, pk=kill_id, victim=player)
+
+
+def _kill(kill):
+    return {"id": kill.pk, "status": kill.status, "method": kill.method}

@@ -1,0 +1,23 @@
+"""Printable login cards: each player's name, login code and a QR code of their login link."""
+
+import segno
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from game import codes
+
+
+def login_path(player):
+    return reverse("login_link", args=[player.login_code])
+
+
+def card(player, *, login_link):
+    """What one card shows; the QR code is inline SVG, so a page of cards prints without images."""
+    qr = segno.make(login_link, error="m")
+    return {
+        "player": player,
+        "code": codes.display(player.login_code),
+        "link": login_link,
+        # segno writes the SVG from the link alone: nothing in it comes from a user as markup.
+        "qr_svg": mark_safe(qr.svg_inline(omitsize=True)),  # noqa: S308
+    }

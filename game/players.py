@@ -1,0 +1,38 @@
+"""Player sessions: players have no Django account, only a secret login code."""
+
+import secrets
+
+from game import codes
+from game.models import Player
+
+SESSION_KEY = "player_id"
+
+
+def player_for_code(raw_code):
+    """The player whose login code this is, or None."""
+    code = codes.normalize(raw_code)
+    if not code or len(code) > 32:
+        return None
+    player = Player.objects.select_related("game").filter(login_code=code).first()
+    # The lookup is by an indexed equality; the compare keeps the final check constant-time.
+    if player is None or not secrets.compare_digest(player.login_code, code):
+        return None
+    return player
+
+
+def log_in(request, player):
+    # A new session key at login: a key planted before login is worthless after it.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = player.pk
+
+
+def log_out(request):
+    request.session.flush()
+
+
+def current_player(request):
+    """The logged-in player (with their game), or None."""
+    player_id = request.session.get(SESSION_KEY)
+    if player_id is None:
+        return None
+    return Player.objects.select_related("game", "target", "mission").filter(pk=player_id).first()

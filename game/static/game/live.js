@@ -1,0 +1,50 @@
+// Keeps a player's page current without reloading: polls /api/me (a 304 when nothing changed)
+// and, when the game has moved on, swaps in the page's fresh <main>. Without JavaScript the
+// pages are plain forms and links, and a reload shows the same thing.
+(function () {
+  "use strict";
+  var body = document.body;
+  var url = body.dataset.pollUrl;
+  if (!url || !window.fetch) return;
+  var etag = body.dataset.etag;
+  var interval = 5000;
+
+  function busy() {
+    // Never throw away what a player is typing.
+    var field = document.activeElement;
+    if (field && field.tagName === "INPUT") return true;
+    return Array.prototype.some.call(document.querySelectorAll("main input:not([type=hidden])"), function (input) {
+      return input.value !== "";
+    });
+  }
+
+  function refresh() {
+    return fetch(location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+        if (fresh) document.querySelector("main").replaceWith(fresh);
+      });
+  }
+
+  function poll() {
+    if (document.hidden) return schedule();
+    fetch(url, { credentials: "same-origin", headers: { "If-None-Match": etag } })
+      .then(function (response) {
+        var tag = response.headers.get("ETag");
+        if (response.status === 200 && tag && tag !== etag && !busy()) {
+          etag = tag;
+          return refresh();
+        }
+      })
+      .catch(function () { /* offline for a moment: try again at the next tick */ })
+      .then(schedule);
+  }
+
+  function schedule() {
+    // Jitter spreads a room full of phones over the interval.
+    setTimeout(poll, interval * (0.8 + Math.random() * 0.4));
+  }
+
+  schedule();
+})();

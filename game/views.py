@@ -1,0 +1,150 @@
+"""Player pages: mobile first, plain forms that work without JavaScript.
+
+A small script (static/game/live.js) polls /api/me and refreshes the page's content when the
+game changes, so players see a kill to confirm or a new target without reloading.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
+
+from game import players, rules, state
+from game.models import Game, Kill
+
+
+def player_required(view):
+    """Passes the logged-in player to the view; sends anyone else to the login page."""
+
+    @wraps(view)
+    @ensure_csrf_cookie
+    def wrapper(request, *args, **kwargs):
+        player = players.current_player(request)
+        if player is None:
+            return redirect("home")
+        return view(request, player, *args, **kwargs)
+
+    return wrapper
+
+
+def rule_action(view):
+    """A POST that calls one rule, then goes back to the dashboard with its outcome."""
+
+    @wraps(view)
+    @require_POST
+    @player_required
+    def wrapper(request, player, *args, **kwargs):
+        try:
+            message = view(request, player, *args, **kwargs)
+        except rules.RuleError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, message)
+        return redirect("dashboard")
+
+    return wrapper
+
+
+@ensure_csrf_cookie
+def home(request):
+    if request.method == "POST":
+        player = players.player_for_code(request.POST.get("code", ""))
+        if player is not None:
+            players.log_in(request, player)
+            return redirect("dashboard")
+        messages.error(request, _("Unknown code. Check it and try again."))
+        return render(request, "game/login.html", status=400)
+    if players.current_player(request) is not None:
+        return redirect("dashboard")
+    return render(request, "game/login.html")
+
+
+def login_link(request, code):
+    """The link printed on a player's card (as a QR code): logs in and opens the dashboard."""
+    player = players.player_for_code(code)
+    if player is None:
+        messages.error(request, _("This login link is not valid. Type your code instead."))
+        return redirect("home")
+    players.log_in(request, player)
+    return redirect("dashboard")
+
+
+@require_POST
+def logout(request):
+    players.log_out(request)
+    return redirect("home")
+
+
+@player_required
+def dashboard(request, player):
+    return render(
+        request,
+        "game/dashboard.html",
+        {"me": state.me(player), "etag": state.etag(player, "me"), "player": player},
+    )
+
+
+@player_required
+def leaderboard(request, player):
+    return render(
+        request,
+        "game/leaderboard.html",
+        {
+            "board": state.leaderboard(player.game),
+            "feed": state.feed(player.game),
+            "etag": state.etag(player, "me"),
+        },
+    )
+
+
+@player_required
+def results(request, player):
+    if player.game.status != Game.Status.FINISHED:
+        return redirect("leaderboard")
+    return render(request, "game/results.html", {"board": state.leaderboard(player.game)})
+
+
+def rules_page(request):
+    player = players.current_player(request)
+    return render(request, "game/rules.html", {"game": player.game if player else None})
+
+
+@rule_action
+def declare(request, player):
+    kill = rules.kill_declare(killer=player, actor=rules.actor_for_player(player))
+    if kill.status == Kill.Status.CONFIRMED:
+        return _("Kill confirmed. Here is your new target.")
+    return _("Kill declared: it counts once your target confirms it.")
+
+
+@rule_action
+def death_code(request, player):
+    rules.kill_with_death_code(
+        killer=player,
+        death_code=request.POST.get("death_code", "")[:100],
+        actor=rules.actor_for_player(player),
+    )
+    return _("Kill confirmed. Here is your new target.")
+
+
+@rule_action
+def report_death(request, player):
+    rules.death_report(victim=player, actor=rules.actor_for_player(player))
+    return _("Your death is recorded. Thanks for playing!")
+
+
+@rule_action
+def confirm(request, player, kill_id):
+    kill = get_object_or_404(Kill, pk=kill_id, victim=player)
+    rules.kill_confirm(kill=kill, actor=rules.actor_for_player(player))
+    return _("You confirmed your death. Thanks for playing!")
+
+
+@rule_action
+def deny(request, player, kill_id):
+    kill = get_object_or_404(Kill, pk=kill_id, victim=player)
+    rules.kill_deny(kill=kill, actor=rules.actor_for_player(player))
+    return _("You denied the kill. A game master will settle it.")

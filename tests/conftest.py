@@ -1,0 +1,69 @@
+"""The shared cast: a game master and a running game whose chain is
+hunter → killer → victim → bystander → hunter."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from game import rules
+from game.models import Game, Mission, Player
+
+
+def make_game(*, players=4, missions=6, start=False, **options):
+    game = Game.objects.create(name="Test game", **options)
+    Mission.objects.bulk_create(Mission(game=game, text=f"Mission {i}") for i in range(missions))
+    Player.objects.bulk_create(Player(game=game, name=f"Player {i}") for i in range(players))
+    if start:
+        rules.game_start(game=game, actor="test")
+        game.refresh_from_db()
+    return game
+
+
+def chain_from(player):
+    """The alive players in hunting order, starting at `player`."""
+    order = [player]
+    current = Player.objects.get(pk=player.target_id)
+    while current.pk != player.pk:
+        order.append(current)
+        current = Player.objects.get(pk=current.target_id)
+    return order
+
+
+def fresh(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+@pytest.fixture
+def client():
+    """Tests read English; French, the default, has tests of its own."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def game_master(django_user_model):
+    return django_user_model.objects.create_user(username="gm", password="gm-password", is_staff=True)
+
+
+def _cast(**options):
+    game = make_game(players=4, start=True, **options)
+    killer = game.players.order_by("pk").first()
+    killer, victim, bystander, hunter = chain_from(killer)
+    return SimpleNamespace(game=game, killer=killer, victim=victim, bystander=bystander, hunter=hunter)
+
+
+@pytest.fixture
+def cast(db):
+    return _cast()
+
+
+@pytest.fixture
+def make_cast(db):
+    return _cast
+
+
+def login(client, player):
+    response = client.post("/api/login", {"code": player.login_code}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return client

@@ -1,0 +1,133 @@
+"""Random games: whatever sequence of operations players and game masters throw at a game, the
+alive players of a running game form exactly one cycle and every one of them has a mission."""
+
+import contextlib
+import os
+import random
+from collections import Counter
+
+from django.test import TestCase
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from game import rules
+from game.models import Game, Kill, Player
+from tests.conftest import make_game
+
+EXAMPLES = int(os.environ.get("KILLER_STATEFUL_EXAMPLES", 150))
+
+
+class GameMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        # Hypothesis replays examples to shrink them: the rules' shuffles must replay too.
+        rules.rng = random.Random(0)
+        self.game = make_game(players=6, missions=4, start=True)
+
+    def pick(self, data, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
+        return Player.objects.get(pk=data.draw(st.sampled_from(pks))) if pks else None
+
+    def attempt(self, operation):
+        # Refusing is fine; the invariants must hold either way.
+        with contextlib.suppress(rules.RuleError):
+            operation()
+
+    @rule(data=st.data())
+    def declare(self, data):
+        player = self.pick(data, self.game.players.alive())
+        if player:
+            self.attempt(lambda: rules.kill_declare(killer=player, actor="k"))
+
+    @rule(data=st.data(), deny=st.booleans())
+    def answer(self, data, deny):
+        kills = list(Kill.objects.open().filter(game=self.game))
+        if kills:
+            kill = data.draw(st.sampled_from(kills))
+            answer = rules.kill_deny if deny else rules.kill_confirm
+            self.attempt(lambda: answer(kill=kill, actor="v"))
+
+    @rule(data=st.data())
+    def death_code(self, data):
+        player = self.pick(data, self.game.players.alive())
+        victim = self.pick(data, self.game.players.all())
+        if player and victim:
+            self.attempt(
+                lambda: rules.kill_with_death_code(killer=player, death_code=victim.death_code, actor="k")
+            )
+
+    @rule(data=st.data())
+    def self_report(self, data):
+        player = self.pick(data, self.game.players.alive())
+        if player:
+            self.attempt(lambda: rules.death_report(victim=player, actor="v"))
+
+    @rule(data=st.data())
+    def drop_out(self, data):
+        player = self.pick(data, self.game.players.alive())
+        if player:
+            self.attempt(lambda: rules.player_drop_out(player=player, actor="gm"))
+
+    @rule()
+    def join(self):
+        self.attempt(lambda: rules.player_join(game=self.game, name="Late", actor="gm"))
+
+    @rule(data=st.data(), random_place=st.booleans())
+    def revive(self, data, random_place):
+        player = self.pick(data, self.game.players.filter(alive=False))
+        after = None if random_place else self.pick(data, self.game.players.alive())
+        if player:
+            self.attempt(lambda: rules.player_revive(player=player, after=after, actor="gm"))
+
+    @rule(data=st.data())
+    def undo(self, data):
+        kills = list(Kill.objects.confirmed().filter(game=self.game))
+        if kills:
+            kill = data.draw(st.sampled_from(kills))
+            self.attempt(lambda: rules.kill_undo(kill=kill, actor="gm"))
+
+    @rule(data=st.data())
+    def game_master(self, data):
+        action = data.draw(st.sampled_from([rules.game_reshuffle, rules.game_pause, rules.game_resume]))
+        self.attempt(lambda: action(game=self.game, actor="gm"))
+
+    @invariant()
+    def chain_is_one_cycle(self):
+        self.game.refresh_from_db()
+        assert rules.chain_problems(self.game) == []
+        if self.game.status == Game.Status.FINISHED:
+            assert self.game.players.alive().count() <= 1
+        else:
+            assert self.game.players.alive().count() >= 2
+
+    @invariant()
+    def nobody_dies_twice_without_a_revival(self):
+        assert not self.game.players.filter(alive=True, eliminated_at__isnull=False).exists()
+        open_kills = Kill.objects.open().filter(game=self.game).select_related("killer", "victim")
+        for kill in open_kills:
+            assert kill.killer.alive and kill.victim.alive
+            assert kill.killer.target_id == kill.victim_id
+
+    @invariant()
+    def kill_counts_match_confirmed_kills(self):
+        confirmed = Counter(Kill.objects.confirmed().filter(game=self.game).values_list("killer", flat=True))
+        for pk, kill_count in self.game.players.values_list("pk", "kill_count"):
+            assert kill_count == confirmed[pk]
+
+
+class TestRandomGames(TestCase):
+    def tearDown(self):
+        rules.rng = random.SystemRandom()
+
+    def test_the_chain_survives_any_sequence_of_operations(self):
+        # Each example plays in a game of its own, so examples need no cleanup between them.
+        run_state_machine_as_test(
+            GameMachine,
+            settings=settings(
+                max_examples=EXAMPLES,
+                stateful_step_count=25,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow],
+            ),
+        )

@@ -1,0 +1,116 @@
+import pytest
+from django.test import Client
+
+from game import rules
+from game.models import Kill
+from tests.conftest import fresh
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(player):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/", {"code": player.login_code})
+    assert response.status_code == 302
+    return client
+
+
+def test_the_login_page_is_in_french_by_default():
+    response = Client().get("/")
+    assert response.status_code == 200
+    assert 'lang="fr"' in response.content.decode()
+    assert "Votre code" in response.content.decode()
+    assert "csrftoken" in response.cookies
+
+
+def test_english_through_the_browser_language_or_the_switch(cast):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert "Your code" in client.get("/").content.decode()
+    french = Client()
+    french.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Your code" in french.get("/").content.decode()
+
+
+def test_a_wrong_code_shows_an_error(cast):
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/", {"code": "nope"})
+    assert response.status_code == 400
+    assert "Unknown code" in response.content.decode()
+
+
+def test_the_login_link_logs_in(cast):
+    client = Client()
+    response = client.get(f"/login/{cast.killer.login_code}/")
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert client.get("/me/").status_code == 200
+
+
+def test_pages_need_a_login(client):
+    for path in ("/me/", "/leaderboard/", "/results/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_the_dashboard_shows_target_mission_and_death_code(cast):
+    page = logged_in(cast.killer).get("/me/").content.decode()
+    assert cast.victim.name in page
+    assert cast.killer.mission.text in page
+    assert cast.killer.death_code[:4] in page
+    assert 'data-poll-url="/api/me"' in page
+
+
+def test_declare_and_confirm_through_the_forms(cast):
+    killer, victim = logged_in(cast.killer), logged_in(cast.victim)
+    assert killer.post("/me/declare/").status_code == 302
+    page = victim.get("/me/").content.decode()
+    assert "Were you eliminated?" in page
+    kill = Kill.objects.get()
+    response = victim.post(f"/me/kills/{kill.pk}/confirm/", follow=True)
+    assert "You confirmed your death" in response.content.decode()
+    assert "You have been eliminated" in response.content.decode()
+    page = killer.get("/me/").content.decode()
+    assert cast.bystander.name in page
+
+
+def test_deny_through_the_form(cast):
+    kill = rules.kill_declare(killer=cast.killer, actor="k")
+    logged_in(cast.victim).post(f"/me/kills/{kill.pk}/deny/")
+    assert fresh(kill).status == Kill.Status.DENIED
+
+
+def test_death_code_form_shows_the_refusal(cast):
+    response = logged_in(cast.killer).post("/me/death-code/", {"death_code": "WRONG"}, follow=True)
+    assert "not your target" in response.content.decode()
+    assert fresh(cast.victim).alive
+
+
+def test_report_own_death_form(cast):
+    logged_in(cast.victim).post("/me/death/")
+    assert not fresh(cast.victim).alive
+
+
+def test_forms_need_post(cast):
+    client = logged_in(cast.killer)
+    for path in ("/me/declare/", "/me/death/", "/logout/"):
+        assert client.get(path).status_code == 405
+
+
+def test_leaderboard_feed_and_results_pages(cast):
+    rules.death_report(victim=cast.victim, actor="v")
+    client = logged_in(cast.bystander)
+    page = client.get("/leaderboard/").content.decode()
+    assert f"{cast.victim.name} was eliminated by {cast.killer.name}" in page
+    assert client.get("/results/").status_code == 302
+    rules.game_finish(game=cast.game, actor="gm")
+    assert "The game is over" in client.get("/results/").content.decode()
+
+
+def test_rules_page_is_public_and_shows_the_games_options(cast):
+    assert Client().get("/rules/").status_code == 200
+    page = logged_in(cast.killer).get("/rules/").content.decode()
+    assert "The victim confirms declared kills" in page
+
+
+def test_logout(cast):
+    client = logged_in(cast.killer)
+    client.post("/logout/")
+    assert client.get("/me/").status_code == 302
