@@ -1,0 +1,33 @@
+"""The GameSheet admin: a game master links a game to a sheet and reads how the last sync went."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from game.models import Game
+from sheets_sync.models import GameSheet
+
+
+@pytest.fixture
+def gm_client(client, db):
+    client.force_login(User.objects.create_superuser("gm", password="gm-password"))
+    return client
+
+
+def test_a_game_master_links_a_game_to_a_sheet(gm_client):
+    game = Game.objects.create(name="Spring game")
+
+    response = gm_client.post(
+        "/admin/sheets_sync/gamesheet/add/", {"game": game.pk, "spreadsheet_key": "key"}
+    )
+
+    assert response.status_code == 302
+    assert GameSheet.objects.get(game=game).spreadsheet_key == "key"
+
+
+def test_the_list_shows_the_last_error(gm_client):
+    game = Game.objects.create(name="Spring game")
+    GameSheet.objects.create(game=game, spreadsheet_key="key", last_error="GET … answered 403: no access")
+
+    response = gm_client.get("/admin/sheets_sync/gamesheet/")
+
+    assert b"answered 403: no access" in response.content
