@@ -46,6 +46,13 @@ class GameSheet(models.Model):
     class Meta:
         verbose_name = _("Google Sheet")
         verbose_name_plural = _("Google Sheets")
+        constraints = [
+            # The sync matches rows to one game's ids: two games in one sheet would each take the
+            # other's rows for unknown ids and append their own below them, every run.
+            models.UniqueConstraint(
+                fields=["spreadsheet_key"], condition=~Q(spreadsheet_key=""), name="one_game_per_spreadsheet"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.game} → {self.spreadsheet_key or '-'}"

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 
 from game.models import Game
 from sheets_sync.models import GameSheet
@@ -31,3 +32,12 @@ def test_the_list_shows_the_last_error(gm_client):
     response = gm_client.get("/admin/sheets_sync/gamesheet/")
 
     assert b"answered 403: no access" in response.content
+
+
+def test_a_sheet_serves_one_game_only(db):
+    GameSheet.objects.create(game=Game.objects.create(name="Spring game"), spreadsheet_key="key")
+    GameSheet.objects.create(game=Game.objects.create(name="Draft"), spreadsheet_key="")
+    GameSheet.objects.create(game=Game.objects.create(name="Other draft"), spreadsheet_key="")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GameSheet.objects.create(game=Game.objects.create(name="Autumn game"), spreadsheet_key="key")
