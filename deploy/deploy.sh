@@ -186,10 +186,13 @@ echo "    $(cat "$release/REVISION")"
 # Settings come from the one shared file: Django reads <release>/.env, systemd reads shared/.env.
 ln -s "$env_file" "$release/.env"
 
-"$python" -m venv "$release/.venv"
 py=$release/.venv/bin/python
-if [[ -n $venv_from ]]; then
+if [[ -z $venv_from ]]; then
+    "$python" -m venv "$release/.venv"
+else
     [[ -x $venv_from/bin/python ]] || die "--venv-from $venv_from: no bin/python there"
+    # Without its own pip (the slow part of `venv`): the one of $venv_from installs into this one.
+    "$python" -m venv --without-pip "$release/.venv"
     purelib='import sysconfig; print(sysconfig.get_path("purelib"))'
     "$venv_from/bin/python" -c "$purelib" >"$("$py" -c "$purelib")/venv-from.pth"
 fi

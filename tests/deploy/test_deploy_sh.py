@@ -1,0 +1,102 @@
+"""deploy/deploy.sh in local mode: releases, the `current` switch, rollback, pruning, ssh mode.
+
+Each test starts from a live release (the session's `deployment`) and leaves one behind.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import DEPLOY_SH, REPO, copy_of_source
+
+pytestmark = pytest.mark.slow
+
+
+def test_it_is_shellcheck_clean():
+    if not shutil.which("shellcheck"):
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    result = subprocess.run(["shellcheck", str(DEPLOY_SH)], capture_output=True, text=True)  # noqa: S603,S607
+    assert result.returncode == 0, result.stdout
+
+
+def test_first_deploy_serves_health_from_current(deployment):
+    assert deployment.health() == (200, "ok")
+    current = deployment.current()
+    assert current.parent == deployment.root / "releases"
+    assert (current / ".env").resolve() == deployment.root / "shared" / ".env"
+    assert (current / "staticfiles" / "staticfiles.json").exists()
+    assert "from directory" in (current / "REVISION").read_text()
+    # The server runs the code of `current`.
+    cwd = Path(f"/proc/{deployment.server_pid()}/cwd").resolve()
+    assert cwd == current
+
+
+def test_a_release_that_cannot_boot_is_rolled_back(deployment, tmp_path):
+    before = deployment.current()
+    source = copy_of_source(tmp_path, "wsgi-raises")
+    with open(source / "killer" / "wsgi.py", "a") as wsgi:
+        wsgi.write('\nraise RuntimeError("broken on purpose")\n')
+
+    result = deployment.deploy(source=source)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fails its health check: back to" in result.stdout
+    assert "broken on purpose" in result.stderr
+    assert deployment.current() == before
+    assert deployment.health() == (200, "ok")
+    assert deployment.releases() == [before.name]
+
+
+def test_a_release_whose_health_fails_is_rolled_back(deployment, tmp_path):
+    before = deployment.current()
+    source = copy_of_source(tmp_path, "health-503")
+    views = source / "killer" / "views.py"
+    views.write_text(views.read_text().replace('HttpResponse("ok",', 'HttpResponse("ok", status=503,'))
+
+    result = deployment.deploy("--health-timeout", "3", source=source)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "(last status: 503)" in result.stderr
+    assert deployment.current() == before
+    assert deployment.health() == (200, "ok")
+    assert deployment.releases() == [before.name]
+
+
+def test_a_release_that_fails_to_build_never_goes_live(deployment, tmp_path):
+    before, server = deployment.current(), deployment.server_pid()
+    source = copy_of_source(tmp_path, "settings-raise")
+    with open(source / "killer" / "settings.py", "a") as settings:
+        settings.write('\nraise RuntimeError("broken on purpose")\n')
+
+    result = deployment.deploy(source=source)
+
+    assert result.returncode != 0
+    assert "failed before the switch" in result.stderr
+    assert deployment.current() == before
+    assert deployment.server_pid() == server
+    assert deployment.health() == (200, "ok")
+    assert deployment.releases() == [before.name]
+
+
+def test_it_deploys_over_ssh_and_prunes_old_releases(deployment, tmp_path):
+    first = deployment.current().name
+    # An `ssh` that runs the command here: the quoting is the same as through a real one.
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "ssh").write_text('#!/bin/sh\nshift\nexec bash -c "$*"\n')
+    (fake_bin / "ssh").chmod(0o755)
+
+    over_ssh = deployment.deploy("--host", "killer@game.example.org", path_prefix=fake_bin)
+    assert over_ssh.returncode == 0, over_ssh.stdout + over_ssh.stderr
+    second = deployment.current().name
+    assert deployment.releases() == [first, second]
+
+    again = deployment.deploy()
+    assert again.returncode == 0, again.stdout + again.stderr
+    third = deployment.current().name
+    # --keep 2: the first release goes, the one before `current` stays for a rollback.
+    assert f"removing old release {first}" in again.stdout
+    assert deployment.releases() == [second, third]
+    assert deployment.health() == (200, "ok")
