@@ -1,5 +1,6 @@
 """A local deploy (deploy/deploy.sh --local) of this working tree, shared by the deploy tests."""
 
+import http.client
 import os
 import shutil
 import signal
@@ -7,8 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -41,14 +40,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def get(url, host="killer.test"):
+def get(port, path, host="killer.test"):
     """(status, body) of a GET as nginx would pass it on: with a Host and X-Forwarded-Proto."""
-    request = urllib.request.Request(url, headers={"Host": host, "X-Forwarded-Proto": "https"})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        connection.request("GET", path, headers={"Host": host, "X-Forwarded-Proto": "https"})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
 
 
 class Deployment:
@@ -56,8 +56,9 @@ class Deployment:
         self.root = root
         self.port = port
 
-    def deploy(self, *args, source=REPO, path_prefix=None):
-        """Runs deploy.sh in local mode; the packages come from the tests' virtualenv (--venv-from)."""
+    def deploy(self, *args, source=REPO, path_prefix=None, venv_from=sys.prefix):
+        """Runs deploy.sh in local mode; the packages come from the tests' virtualenv (--venv-from)
+        unless venv_from is None: then pip installs requirements/prod.txt as on a server."""
         # A clean environment: the tests' DJANGO_SETTINGS_MODULE and SECRET_KEY must not leak in.
         env = {key: value for key, value in os.environ.items() if key.startswith("PIP_")}
         env.update(PATH=os.environ["PATH"], HOME=os.environ.get("HOME", "/root"), LANG="C.UTF-8")
@@ -75,12 +76,12 @@ class Deployment:
             str(source),
             "--python",
             sys.executable,
-            "--venv-from",
-            sys.prefix,
             "--keep",
             "2",
             *args,
         ]
+        if venv_from:
+            command += ["--venv-from", venv_from]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)  # noqa: S603
 
     def current(self):
@@ -93,7 +94,7 @@ class Deployment:
         return int((self.root / "shared" / "gunicorn.pid").read_text())
 
     def health(self):
-        return get(f"http://127.0.0.1:{self.port}/health")
+        return get(self.port, "/health")
 
     def stop(self):
         pidfile = self.root / "shared" / "gunicorn.pid"
@@ -120,13 +121,16 @@ def copy_of_source(tmp_path, name):
     return target
 
 
+def new_deployment(root):
+    (root / "shared").mkdir()
+    (root / "shared" / ".env").write_text(ENV_FILE.format(root=root))
+    return Deployment(root, free_port())
+
+
 @pytest.fixture(scope="session")
 def deployment(tmp_path_factory):
     """A first release of this working tree, deployed and answering on a free port."""
-    root = tmp_path_factory.mktemp("deploy-root")
-    (root / "shared").mkdir()
-    (root / "shared" / ".env").write_text(ENV_FILE.format(root=root))
-    deployment = Deployment(root, free_port())
+    deployment = new_deployment(tmp_path_factory.mktemp("deploy-root"))
     result = deployment.deploy()
     try:
         assert result.returncode == 0, result.stdout + result.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import DEPLOY_SH, REPO, copy_of_source
+from tests.deploy.conftest import DEPLOY_SH, copy_of_source, new_deployment
 
 pytestmark = pytest.mark.slow
 
@@ -100,3 +100,16 @@ def test_it_deploys_over_ssh_and_prunes_old_releases(deployment, tmp_path):
     assert f"removing old release {first}" in again.stdout
     assert deployment.releases() == [second, third]
     assert deployment.health() == (200, "ok")
+
+
+def test_a_release_installed_by_pip_as_on_a_server_serves_health(tmp_path):
+    # The other tests borrow the packages of the tests' virtualenv; this one installs
+    # requirements/prod.txt alone, which must be enough for gunicorn and its gevent workers.
+    deployment = new_deployment(tmp_path)
+    try:
+        result = deployment.deploy(venv_from=None)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert deployment.health() == (200, "ok")
+        assert (deployment.current() / ".venv" / "bin" / "gunicorn").exists()
+    finally:
+        deployment.stop()
