@@ -19,6 +19,7 @@ What and where:
   --host [USER@]HOST   deploy on that machine over ssh: send the source there and run this script
                        there with the other options (run as the service user, e.g. killer@host)
   --keep N             releases to keep, the current one included (default: 5)
+  --rollback           build nothing: switch back to the release before `current`, restart, check
 
 How to run it (server mode, the default: systemd restarts the services):
   --service NAME       systemd service to restart, repeatable (default: killer); the first one serves
@@ -59,6 +60,7 @@ python=${KILLER_PYTHON:-}
 host=""
 services=()
 local_mode=false
+rollback=false
 port=8000
 health_url=""
 health_host=""
@@ -72,6 +74,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         -h | --help) usage; exit 0 ;;
         --local) local_mode=true; forward+=("$1"); shift; continue ;;
+        --rollback) rollback=true; forward+=("$1"); shift; continue ;;
     esac
     [[ $# -ge 2 ]] || die "$1 needs a value (see --help)"
     case $1 in
@@ -158,55 +161,6 @@ env_file=$root/shared/.env
 exec 9>"$root/shared/deploy.lock"
 flock -n 9 || die "another deploy is running on $root"
 
-name=$(date -u +%Y%m%dT%H%M%SZ)
-while [[ -e $root/releases/$name ]]; do
-    sleep 1
-    name=$(date -u +%Y%m%dT%H%M%SZ)
-done
-release=$root/releases/$name
-previous=""
-if [[ -L $root/current ]]; then
-    previous=$(readlink -f "$root/current")
-fi
-
-# Until `current` points at it, a failed release is only in the way.
-switched=false
-cleanup_unswitched() {
-    if [[ $switched == false ]]; then
-        echo "deploy: failed before the switch; $previous still runs, removing $release" >&2
-        rm -rf "$release"
-    fi
-}
-trap cleanup_unswitched EXIT
-
-log "building $release"
-mkdir "$release"
-export_source "$release"
-echo "    $(cat "$release/REVISION")"
-# Settings come from the one shared file: Django reads <release>/.env, systemd reads shared/.env.
-ln -s "$env_file" "$release/.env"
-
-py=$release/.venv/bin/python
-if [[ -z $venv_from ]]; then
-    "$python" -m venv "$release/.venv"
-else
-    [[ -x $venv_from/bin/python ]] || die "--venv-from $venv_from: no bin/python there"
-    # Without its own pip (the slow part of `venv`): the one of $venv_from installs into this one.
-    "$python" -m venv --without-pip "$release/.venv"
-    purelib='import sysconfig; print(sysconfig.get_path("purelib"))'
-    "$venv_from/bin/python" -c "$purelib" >"$("$py" -c "$purelib")/venv-from.pth"
-fi
-pip_extra=()
-read -r -a pip_extra <<<"$pip_args"
-"$py" -m pip install --quiet --disable-pip-version-check -r "$release/requirements/prod.txt" "${pip_extra[@]}"
-
-log "migrate and collectstatic"
-(
-    cd "$release"
-    "$py" manage.py migrate --noinput
-    "$py" manage.py collectstatic --noinput --verbosity 0
-)
-
 pidfile=$root/shared/gunicorn.pid
 logfile=$root/shared/gunicorn.log
 
@@ -281,6 +235,72 @@ switch_to() {
     mv -T "$root/current.new" "$root/current"
 }
 
+# --rollback: back to the release before `current`, for a problem that shows after a deploy.
+# Each call goes one release further back; the database keeps its migrations.
+if [[ $rollback == true ]]; then
+    [[ -L $root/current ]] || die "no $root/current to roll back from"
+    from=$(basename "$(readlink -f "$root/current")")
+    to=$(find "$root/releases" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort | awk -v from="$from" '$0 < from' | tail -n 1)
+    [[ -n $to ]] || die "no release older than $from in $root/releases"
+    log "rolling back from $from to $to"
+    switch_to "$root/releases/$to"
+    if ! { restart && healthy; }; then
+        die "$to does not answer /health either; look at the logs"
+    fi
+    log "rolled back: $to answers 200 ($from stays in releases/ until a deploy prunes it)"
+    exit 0
+fi
+
+name=$(date -u +%Y%m%dT%H%M%SZ)
+while [[ -e $root/releases/$name ]]; do
+    sleep 1
+    name=$(date -u +%Y%m%dT%H%M%SZ)
+done
+release=$root/releases/$name
+previous=""
+if [[ -L $root/current ]]; then
+    previous=$(readlink -f "$root/current")
+fi
+
+# Until `current` points at it, a failed release is only in the way.
+switched=false
+cleanup_unswitched() {
+    if [[ $switched == false ]]; then
+        echo "deploy: failed before the switch, removing $release${previous:+ ($(basename "$previous") still runs)}" >&2
+        rm -rf "$release"
+    fi
+}
+trap cleanup_unswitched EXIT
+
+log "building $release"
+mkdir "$release"
+export_source "$release"
+echo "    $(cat "$release/REVISION")"
+# Settings come from the one shared file: Django reads <release>/.env, systemd reads shared/.env.
+ln -s "$env_file" "$release/.env"
+
+py=$release/.venv/bin/python
+if [[ -z $venv_from ]]; then
+    "$python" -m venv "$release/.venv"
+else
+    [[ -x $venv_from/bin/python ]] || die "--venv-from $venv_from: no bin/python there"
+    # Without its own pip (the slow part of `venv`): the one of $venv_from installs into this one.
+    "$python" -m venv --without-pip "$release/.venv"
+    purelib='import sysconfig; print(sysconfig.get_path("purelib"))'
+    "$venv_from/bin/python" -c "$purelib" >"$("$py" -c "$purelib")/venv-from.pth"
+fi
+pip_extra=()
+read -r -a pip_extra <<<"$pip_args"
+"$py" -m pip install --quiet --disable-pip-version-check -r "$release/requirements/prod.txt" "${pip_extra[@]}"
+
+log "migrate and collectstatic"
+(
+    cd "$release"
+    "$py" manage.py migrate --noinput
+    "$py" manage.py collectstatic --noinput --verbosity 0
+)
+
+
 if [[ $local_mode == true ]]; then
     log "switching current to $name, restarting gunicorn on 127.0.0.1:$port"
 else
@@ -308,7 +328,7 @@ fi
 # Keep the newest $keep releases; the names sort by date.
 mapfile -t old < <(find "$root/releases" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort | head -n "-$keep")
 for old_name in "${old[@]}"; do
-    [[ $root/releases/$old_name != "$release" ]] || continue
+    [[ $root/releases/$old_name != "$release" && $root/releases/$old_name != "$previous" ]] || continue
     log "removing old release $old_name"
     rm -rf "${root:?}/releases/$old_name"
 done

@@ -80,7 +80,7 @@ def test_a_release_that_fails_to_build_never_goes_live(deployment, tmp_path):
     assert deployment.releases() == [before.name]
 
 
-def test_it_deploys_over_ssh_and_prunes_old_releases(deployment, tmp_path):
+def test_it_deploys_over_ssh_prunes_old_releases_and_rolls_back(deployment, tmp_path):
     first = deployment.current().name
     # An `ssh` that runs the command here: the quoting is the same as through a real one.
     fake_bin = tmp_path / "bin"
@@ -99,6 +99,11 @@ def test_it_deploys_over_ssh_and_prunes_old_releases(deployment, tmp_path):
     # --keep 2: the first release goes, the one before `current` stays for a rollback.
     assert f"removing old release {first}" in again.stdout
     assert deployment.releases() == [second, third]
+    assert deployment.health() == (200, "ok")
+
+    rollback = deployment.deploy("--rollback")
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert deployment.current().name == second
     assert deployment.health() == (200, "ok")
 
 
