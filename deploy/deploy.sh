@@ -22,13 +22,13 @@ What and where:
   --rollback           build nothing: switch back to the release before `current`, restart, check
 
 How to run it (server mode, the default: systemd restarts the services):
-  --service NAME       systemd service to restart, repeatable (default: killer); the first one serves
-                       /health. Not root: restarts go through `sudo -n systemctl restart NAME`.
+  --service NAME       systemd service to restart, repeatable (default: killer); run as the
+                       service user, the script restarts them with `sudo -n systemctl restart NAME`
   --health-url URL     (default: http://127.0.0.1:8000/health, or the --port given)
   --health-host NAME   Host header of the check (default: first ALLOWED_HOSTS entry of shared/.env)
   --health-timeout S   seconds to wait for a 200 (default: 30)
 
-Local mode, for a try-out and for the tests (no systemd, no root):
+Local mode, for a try-out and for the tests (no systemd):
   --local              run gunicorn in the background, pidfile and logs in <root>/shared/
   --port PORT          the port gunicorn listens on, on 127.0.0.1 (default: 8000)
 
@@ -226,6 +226,7 @@ healthy() {
         sleep 0.5
     done
     echo "    no 200 from $health_url within ${health_timeout}s (last status: ${code:-none})" >&2
+    [[ $local_mode == true ]] || echo "    see /var/log/killer/app.log and journalctl -u ${services[0]}" >&2
     return 1
 }
 
@@ -299,7 +300,6 @@ log "migrate and collectstatic"
     "$py" manage.py migrate --noinput
     "$py" manage.py collectstatic --noinput --verbosity 0
 )
-
 
 if [[ $local_mode == true ]]; then
     log "switching current to $name, restarting gunicorn on 127.0.0.1:$port"
