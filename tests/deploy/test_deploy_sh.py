@@ -3,22 +3,13 @@
 Each test starts from a live release (the session's `deployment`) and leaves one behind.
 """
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import DEPLOY_SH, copy_of_source, new_deployment
+from tests.deploy.conftest import copy_of_source, new_deployment
 
 pytestmark = pytest.mark.slow
-
-
-def test_it_is_shellcheck_clean():
-    if not shutil.which("shellcheck"):
-        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
-    result = subprocess.run(["shellcheck", str(DEPLOY_SH)], capture_output=True, text=True)  # noqa: S603,S607
-    assert result.returncode == 0, result.stdout
 
 
 def test_first_deploy_serves_health_from_current(deployment):

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.deploy.conftest import REPO, free_port
+from tests.deploy.conftest import DEPLOY_SH, REPO, free_port
 
 DEPLOY = REPO / "deploy"
 CERT = "/etc/letsencrypt/live/killer.example.org/fullchain.pem"
@@ -28,7 +28,13 @@ def run(*command, **kwargs):
 
 def require(tool):
     if not shutil.which(tool):
-        pytest.skip(f"{tool} is not installed here (the CI script installs nginx with apt-get)")
+        pytest.skip(f"{tool} is not installed here (.ci/run installs nginx and shellcheck with apt-get)")
+
+
+def test_deploy_sh_is_shellcheck_clean():
+    require("shellcheck")
+    result = run("shellcheck", str(DEPLOY_SH))
+    assert result.returncode == 0, result.stdout
 
 
 def test_systemd_units_verify(tmp_path):
