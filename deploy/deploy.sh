@@ -168,7 +168,8 @@ logfile=$root/shared/gunicorn.log
 stop_local() {
     local pid
     pid=$(cat "$pidfile" 2>/dev/null) || return 0
-    if kill -TERM "$pid" 2>/dev/null; then
+    # A pidfile left from before a reboot may name someone else's process by now.
+    if grep -q gunicorn "/proc/$pid/cmdline" 2>/dev/null && kill -TERM "$pid"; then
         # gunicorn lets requests finish for up to its graceful timeout (30 s by default).
         for _ in $(seq 1 350); do
             kill -0 "$pid" 2>/dev/null || break
