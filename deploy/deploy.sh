@@ -29,7 +29,8 @@ How to run it (server mode, the default: systemd restarts the services):
   --health-timeout S   seconds to wait for a 200 (default: 30)
 
 Local mode, for a try-out and for the tests (no systemd):
-  --local              run gunicorn in the background, pidfile and logs in <root>/shared/
+  --local              run gunicorn in the background, pidfile and log in <root>/shared/, with
+                       GUNICORN_WORKERS (default here: 2) from the environment, not from the .env
   --port PORT          the port gunicorn listens on, on 127.0.0.1 (default: 8000)
 
 Build:
