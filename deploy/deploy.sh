@@ -222,7 +222,7 @@ healthy() {
         # A local gunicorn that died (a worker failed to boot) will not come back: no need to wait.
         if [[ $local_mode == true ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
             echo "    gunicorn exited; the end of $logfile:" >&2
-            tail -n 15 "$logfile" | sed 's/^/    /' >&2
+            tail -n 25 "$logfile" | sed 's/^/    /' >&2
             return 1
         fi
         sleep 0.5

@@ -34,7 +34,8 @@ def test_a_release_that_cannot_boot_is_rolled_back(deployment, tmp_path):
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "fails its health check: back to" in result.stdout
-    assert "broken on purpose" in result.stderr
+    assert "gunicorn exited" in result.stderr
+    assert "broken on purpose" in (deployment.root / "shared" / "gunicorn.log").read_text()
     assert deployment.current() == before
     assert deployment.health() == (200, "ok")
     assert deployment.releases() == [before.name]
