@@ -47,10 +47,11 @@ def test_a_release_whose_health_fails_is_rolled_back(deployment, tmp_path):
     views = source / "killer" / "views.py"
     views.write_text(views.read_text().replace('HttpResponse("ok",', 'HttpResponse("ok", status=503,'))
 
-    result = deployment.deploy("--health-timeout", "3", source=source)
+    result = deployment.deploy("--health-timeout", "5", source=source)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "(last status: 503)" in result.stderr
+    # Not asserting on the last status: on a busy machine gunicorn may not be up within the 5 s.
+    assert "no 200 from" in result.stderr
     assert deployment.current() == before
     assert deployment.health() == (200, "ok")
     assert deployment.releases() == [before.name]
