@@ -1,0 +1,207 @@
+"""The files deploy/ installs on a server: systemd units, nginx site, logrotate, cron.
+
+The tools check them where they are installed (apt-get install nginx, ...); each test says why it
+skips where one is missing. Paths of the server (/srv/killer, /var/log/killer, /etc/letsencrypt)
+are rewritten into a temporary directory.
+"""
+
+import http.client
+import json
+import re
+import shutil
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from tests.deploy.conftest import DEPLOY_SH, REPO, free_port
+
+DEPLOY = REPO / "deploy"
+CERT = "/etc/letsencrypt/live/killer.example.org/fullchain.pem"
+KEY = "/etc/letsencrypt/live/killer.example.org/privkey.pem"
+
+
+def run(*command, **kwargs):
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, **kwargs)  # noqa: S603
+
+
+def require(tool):
+    if not shutil.which(tool):
+        pytest.skip(f"{tool} is not installed here (.ci/run installs nginx and shellcheck with apt-get)")
+
+
+def test_deploy_sh_is_shellcheck_clean():
+    require("shellcheck")
+    result = run("shellcheck", str(DEPLOY_SH))
+    assert result.returncode == 0, result.stdout
+
+
+def test_systemd_units_verify(tmp_path):
+    require("systemd-analyze")
+    # verify wants the programs of ExecStart= to exist: stand-ins under a temporary /srv/killer.
+    bin_dir = tmp_path / "current" / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for program in ("gunicorn", "python"):
+        (bin_dir / program).write_text("#!/bin/sh\n")
+        (bin_dir / program).chmod(0o755)
+    units = []
+    for name in ("killer.service", "killer-sync.service"):
+        text = (DEPLOY / "systemd" / name).read_text()
+        (tmp_path / name).write_text(text.replace("/srv/killer", str(tmp_path)))
+        units.append(str(tmp_path / name))
+
+    result = run("systemd-analyze", "verify", *units)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_the_units_run_what_the_deploy_builds():
+    web = (DEPLOY / "systemd" / "killer.service").read_text()
+    sync = (DEPLOY / "systemd" / "killer-sync.service").read_text()
+    assert "ExecStart=/srv/killer/current/.venv/bin/gunicorn -c config/gunicorn.conf.py" in web
+    assert "ExecStart=/srv/killer/current/.venv/bin/python manage.py sync_sheets --loop --interval 30" in sync
+    for unit in (web, sync):
+        assert "EnvironmentFile=/srv/killer/shared/.env" in unit
+        assert "Restart=on-failure" in unit
+        assert "User=killer" in unit
+
+
+def test_the_crontab_syncs_twice_a_minute():
+    lines = (DEPLOY / "cron" / "killer-sync").read_text().splitlines()
+    entries = [line for line in lines if line.startswith("* * * * * ")]
+    assert len(entries) == 2
+    for entry in entries:
+        # /etc/cron.d format: five time fields, the user, the command.
+        assert entry.split()[5] == "killer"
+        assert "manage.py sync_sheets >>/var/log/killer/sync.log 2>&1" in entry
+        assert "--loop" not in entry
+    assert not entries[0].split()[6].startswith("sleep")
+    assert entries[1].split()[6:8] == ["sleep", "30"]
+    # cron ignores a last line without a newline.
+    assert (DEPLOY / "cron" / "killer-sync").read_text().endswith("\n")
+
+
+def test_logrotate_rotates_the_logs(tmp_path):
+    require("logrotate")
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    (log_dir / "app.log").write_text("a line\n")
+    text = (DEPLOY / "logrotate" / "killer").read_text()
+    text = text.replace("/var/log/killer", str(log_dir)).replace("su killer killer", "su root root")
+    (tmp_path / "killer").write_text(text)
+
+    result = run(
+        "logrotate", "--force", "--verbose", "--state", str(tmp_path / "state"), str(tmp_path / "killer")
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "error" not in result.stderr
+    # copytruncate: the file that systemd writes into stays, emptied.
+    assert (log_dir / "app.log").read_text() == ""
+    assert (log_dir / "app.log.1").read_text() == "a line\n"
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    require("openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    result = run(
+        "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", "/CN=killer.example.org", "-keyout", str(key), "-out", str(cert),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return cert, key
+
+
+def nginx_conf(tmp_path, site):
+    """A minimal nginx.conf around the site, everything nginx writes kept in tmp_path."""
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"""
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log;
+events {{}}
+http {{
+    access_log off;
+    client_body_temp_path {tmp_path}/body;
+    proxy_temp_path {tmp_path}/proxy;
+    include {tmp_path}/site.conf;
+}}
+"""
+    )
+    return tmp_path / "nginx.conf"
+
+
+def test_nginx_accepts_the_site(tmp_path, certificate):
+    require("nginx")
+    cert, key = certificate
+    site = (DEPLOY / "nginx" / "killer.conf").read_text().replace(CERT, str(cert)).replace(KEY, str(key))
+    conf = nginx_conf(tmp_path, site)
+
+    result = run("nginx", "-t", "-c", str(conf), "-p", str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_nginx_in_front_of_a_deployed_release(tmp_path, certificate, deployment):
+    require("nginx")
+    cert, key = certificate
+    http_port, https_port = free_port(), free_port()
+    site = (DEPLOY / "nginx" / "killer.conf").read_text().replace(CERT, str(cert)).replace(KEY, str(key))
+    # Loopback ports instead of 80 and 443, the deployment's gunicorn instead of 8000.
+    site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
+    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{deployment.port};")
+    conf = nginx_conf(tmp_path, site)
+    nginx = subprocess.Popen(  # noqa: S603
+        ["nginx", "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off; master_process off;"],  # noqa: S607
+        stderr=subprocess.PIPE,
+    )
+    try:
+        https = wait_for_https(https_port)
+
+        # The Host of the deployment's ALLOWED_HOSTS; with SECURE_SSL_REDIRECT=true, a 200 (no
+        # redirect) says that Django saw X-Forwarded-Proto: https.
+        status, headers, body = fetch(https, "/health")
+        assert (status, body) == (200, b"ok")
+
+        status, headers, _ = fetch(http.client.HTTPConnection("127.0.0.1", http_port), "/admin/?a=1")
+        assert status == 301
+        assert headers["Location"] == "https://killer.test/admin/?a=1"
+
+        manifest = json.loads((deployment.current() / "staticfiles" / "staticfiles.json").read_text())
+        hashed = manifest["paths"]["admin/css/base.css"]
+        status, headers, _ = fetch(https, f"/static/{hashed}")
+        assert status == 200
+        assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+
+        status, headers, _ = fetch(https, "/admin/login/", {"Accept-Encoding": "gzip"})
+        assert status == 200
+        assert headers["Content-Encoding"] == "gzip"
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+
+
+def wait_for_https(port):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    for _ in range(50):
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+        try:
+            connection.connect()
+            return connection
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nginx does not answer on {port}")
+
+
+def fetch(connection, path, headers=None):
+    connection.request("GET", path, headers={"Host": "killer.test", **(headers or {})})
+    response = connection.getresponse()
+    return response.status, response.headers, response.read()
