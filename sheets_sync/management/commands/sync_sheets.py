@@ -163,7 +163,7 @@ class Command(BaseCommand):
         preview = sync.sheet_updates(game, sheet, plan)
         layout = sync.layout_requests(sheet, preview)
         if self.dry_run:
-            self.show_dry_run(game, plan, preview, layout)
+            self.show_dry_run(label(game_sheet), plan, preview, layout)
             outcome.warnings = plan.warnings + preview.warnings
             return {}
         if layout:
@@ -177,7 +177,7 @@ class Command(BaseCommand):
         self.keep_lease(game_sheet, token, seconds)
         if self.verbosity >= 2:
             for line in plan.describe():
-                self.stdout.write(f"  {game}: {line}")
+                self.stdout.write(f"  {label(game_sheet)}: {line}")
         outcome.changes = sync.apply_changes(game, plan)
         updates = sync.sheet_updates(game, sheet, plan)
         outcome.warnings = plan.warnings + updates.warnings
@@ -210,8 +210,8 @@ class Command(BaseCommand):
             fields.update(saved)
         GameSheet.objects.filter(pk=game_sheet.pk).update(**fields)
 
-    def show_dry_run(self, game, plan, preview, layout):
-        self.stdout.write(f"{game}:")
+    def show_dry_run(self, name, plan, preview, layout):
+        self.stdout.write(f"{name}:")
         for line in plan.describe():
             self.stdout.write(f"  would {line}")
         if layout:
@@ -219,7 +219,9 @@ class Command(BaseCommand):
             return
         cells = sum(len(cells) for cells in preview.cells.values())
         rows = f"{preview.rows_created} new row(s), {preview.rows_updated} changed"
-        self.stdout.write(f"  would write {cells} cell(s): {rows}")
+        added = len(plan.joins) + len(plan.new_missions)
+        then = f", then the ids and codes of the {added} row(s) added" if added else ""
+        self.stdout.write(f"  would write {cells} cell(s): {rows}{then}")
 
     def summary(self, outcomes, duration) -> str:
         """The run in one line; warnings before it, one per line, from verbosity 1."""
