@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PLAYERS ?= 20
+SHEETS_PORT ?= 8765
+# The demo's Google Sheet lives on the local Sheets API stand-in.
+DEMO_SHEETS := SHEETS_API_URL=http://127.0.0.1:$(SHEETS_PORT) SHEETS_CREDENTIALS_FILE=var/sheets-credentials.json
 
 .PHONY: run test lint format migrations-check pytest clean
 
@@ -23,12 +26,19 @@ run: $(VENV)/.installed .env
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --if-empty --players $(PLAYERS) --start \
 		--codes-file var/demo-codes.csv --game-master gm
-	@echo
-	@echo "  Killer is running at http://127.0.0.1:$(PORT)/"
-	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (user gm, password killer-demo)"
-	@echo "  A few player codes (all of them in var/demo-codes.csv):"
-	@head -n 6 var/demo-codes.csv | sed 's/,/   /g; s/^/    /'
-	@echo
+	@# The stand-in and the sync loop run beside gunicorn and stop with it (Ctrl-C).
+	@trap 'kill $$emulator $$sync 2>/dev/null' EXIT; \
+	$(BIN)/python manage.py sheets_emulator --port $(SHEETS_PORT) --data var/sheets.json \
+		> var/sheets-emulator.log 2>&1 & emulator=$$!; \
+	$(DEMO_SHEETS) $(BIN)/python manage.py sheets_demo || exit 1; \
+	$(DEMO_SHEETS) $(BIN)/python manage.py sync_sheets --loop --interval 30 > var/sync.log 2>&1 & sync=$$!; \
+	echo; \
+	echo "  Killer is running at http://127.0.0.1:$(PORT)/"; \
+	echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (user gm, password killer-demo)"; \
+	echo "  The demo's Google Sheet (local stand-in): http://127.0.0.1:$(SHEETS_PORT)/  (synced every 30 s, log in var/sync.log)"; \
+	echo "  A few player codes (all of them in var/demo-codes.csv):"; \
+	head -n 6 var/demo-codes.csv | sed 's/,/   /g; s/^/    /'; \
+	echo; \
 	GUNICORN_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 
 test: $(VENV)/.installed lint migrations-check pytest

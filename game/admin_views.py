@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from game import cards, csv_io, rules
 from game.models import Game, Kill, Player
+from sheets_sync.models import sync_status_for
 
 # --- Helpers --------------------------------------------------------------------------------------
 
@@ -282,8 +283,7 @@ def game_dashboard(request, pk):
             "pending": [k for k in open_kills if k.status == Kill.Status.PENDING],
             "top_killers": game.players.filter(kill_count__gt=0).ranked()[:10],
             "chain_problems": rules.chain_problems(game),
-            # Filled in by the Google Sheets sync once it exists; the template says "not configured".
-            "sheet_sync": None,
+            "sheet_sync": sync_status_for(game),
         },
     )
 

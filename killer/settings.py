@@ -135,5 +135,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # google-auth looks up the service account's regional access boundary in a background
+        # thread; with the local stand-in (no Google) each lookup logs three retry warnings.
+        # The sync logs its own retries.
+        "urllib3.connectionpool": {"level": "ERROR"},
+    },
 }
 CSRF_FAILURE_VIEW = "game.api.csrf_failure"

@@ -231,7 +231,8 @@ def test_big_chain_page_costs_a_few_queries(gm_client, big_game, django_assert_m
 
 
 def test_big_dashboard_costs_a_few_queries(gm_client, big_game, django_assert_max_num_queries):
-    with django_assert_max_num_queries(10):
+    # Counts, chart, disputes, top killers, chain check and the sheet sync status: none grows with the game.
+    with django_assert_max_num_queries(11):
         gm_client.get(reverse("admin:game_game_dashboard", args=[big_game.pk]))
 
 
@@ -290,3 +291,22 @@ def test_chain_of_a_game_in_setup_says_there_is_none_yet(gm_client, setup_game):
 
     assert response.context["chain"] == []
     assert b"The chain exists only while the game is running or paused." in response.content
+
+
+def test_dashboard_shows_the_last_sync_with_its_error(gm_client, running_game):
+    from django.utils import timezone
+
+    from sheets_sync.models import GameSheet
+
+    GameSheet.objects.create(
+        game=running_game,
+        spreadsheet_key="sheet-key",
+        last_run_at=timezone.now(),
+        last_error="Google answered 503 three times",
+        calls=2,
+        warnings=["Players row 7: unknown id 999"],
+    )
+    response = gm_client.get(reverse("admin:game_game_dashboard", args=[running_game.pk]))
+    assert b"Google answered 503 three times" in response.content
+    assert b"Players row 7: unknown id 999" in response.content
+    assert b"Not configured." not in response.content

@@ -15,9 +15,8 @@ import threading
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
+from sheets_sync.emulator import credentials
 from sheets_sync.emulator.server import make_server
 
 
@@ -44,15 +43,7 @@ class Emulator:
     def service_account_info(self):
         """A service-account key file's content whose token_uri is the stand-in's /token: write it to
         a file for code that reads one, or pass it to Credentials.from_service_account_info."""
-        return {
-            "type": "service_account",
-            "project_id": "killer-tests",
-            "client_email": "killer@killer-tests.iam.gserviceaccount.com",
-            "client_id": "1",
-            "private_key_id": "stand-in",
-            "private_key": _private_key(),
-            "token_uri": f"{self.url}/token",
-        }
+        return _service_account_info(self.url)
 
     def create_spreadsheet(self, title="Test spreadsheet"):
         """Create a spreadsheet as gspread does (through Drive) and return its id."""
@@ -66,12 +57,9 @@ class Emulator:
 
 
 @functools.cache
-def _private_key():
-    """One RSA key for the session: google-auth signs its token request with it; nobody checks."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+def _service_account_info(url):
+    """One key for the session: making an RSA key takes a while, and nobody checks it."""
+    return credentials.service_account_info(url)
 
 
 @pytest.fixture(scope="session")

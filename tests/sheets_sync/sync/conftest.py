@@ -5,49 +5,20 @@ Every test talks to the `sheets_emulator` fixture (tests/sheets_sync/conftest.py
 """
 
 import json
-import logging
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
 from game.models import Game, Mission, Player
 from sheets_sync.models import GameSheet
 from tests.sheets_sync.sync.helpers import sync
 
-# google-auth looks up the service account's "regional access boundary" at iamcredentials.googleapis.com
-# in a background thread. Offline that fails, harmlessly, with a warning per retry: keep them out of
-# the test output.
-logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
-
-
-@pytest.fixture(scope="session")
-def private_key_pem():
-    """A throwaway key: the stand-in does not check the signature, but google-auth signs with it."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
 
 @pytest.fixture
-def sheets_settings(settings, sheets_emulator, private_key_pem, tmp_path):
+def sheets_settings(settings, sheets_emulator, tmp_path):
     """Point the sync at the stand-in, with a service account whose token_uri is the stand-in's."""
     credentials = tmp_path / "service-account.json"
-    credentials.write_text(
-        json.dumps(
-            {
-                "type": "service_account",
-                "project_id": "killer-tests",
-                "private_key_id": "test-key",
-                "private_key": private_key_pem,
-                "client_email": "sync@killer-tests.iam.gserviceaccount.com",
-                "client_id": "1",
-                "token_uri": f"{sheets_emulator.url}/token",
-            }
-        )
-    )
+    credentials.write_text(json.dumps(sheets_emulator.service_account_info()))
     settings.SHEETS_API_URL = sheets_emulator.url
     settings.SHEETS_CREDENTIALS_FILE = str(credentials)
     settings.SHEETS_TIMEOUT = 1
