@@ -191,16 +191,7 @@ def chain_in_order(game):
     A whole chain is one cycle. A broken one comes out as pieces, each starting with a player whom
     nobody alive hunts, so the game master sees where the links are missing.
     """
-    alive = {p.pk: p for p in game.players.alive().select_related("mission", "target")}
-    hunted = {p.target_id for p in alive.values()}
-    starts = [p for p in alive.values() if p.pk not in hunted] + list(alive.values())
-    order, placed = [], set()
-    for start in starts:
-        current = start
-        while current is not None and current.pk not in placed:
-            order.append(current)
-            placed.add(current.pk)
-            current = alive.get(current.target_id)
+    order = rules.chain_order(game.players.alive().select_related("mission", "target"))
     return [(player, player.target_id == order[(i + 1) % len(order)].pk) for i, player in enumerate(order)]
 
 

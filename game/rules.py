@@ -143,24 +143,29 @@ def chain_problems(game: Game) -> list[str]:
     return problems
 
 
+def chain_order(alive_players) -> list[Player]:
+    """The alive players in hunting order. A whole chain comes out as its one cycle; a broken one
+    as its pieces one after another, each starting with a player nobody alive hunts."""
+    alive = {p.pk: p for p in alive_players}
+    hunted = {p.target_id for p in alive.values()}
+    order, placed = [], set()
+    for start in [p for p in alive.values() if p.pk not in hunted] + list(alive.values()):
+        current = start
+        while current is not None and current.pk not in placed:
+            order.append(current)
+            placed.add(current.pk)
+            current = alive.get(current.target_id)
+    return order
+
+
 def chain_repair(*, game: Game, actor: str) -> Game:
     """Join the pieces of a broken chain back into one cycle, keeping every link that still holds."""
     with _locked_game(game.pk) as game:
         _require_live(game)
-        alive = {p.pk: p for p in game.players.alive()}
-        if len(alive) < 2:
+        order = chain_order(game.players.alive())
+        if len(order) < 2:
             _finish_if_won(game, actor)
             return game
-        hunted = {p.target_id for p in alive.values() if p.target_id in alive}
-        order, placed = [], set()
-        # Walk each piece from a player nobody alive hunts, then whatever cycles remain.
-        starts = [p for p in alive.values() if p.pk not in hunted] + list(alive.values())
-        for start in starts:
-            current = start
-            while current is not None and current.pk not in placed:
-                order.append(current)
-                placed.add(current.pk)
-                current = alive.get(current.target_id)
         for player in order:
             if player.mission_id is None:
                 player.mission = _draw_mission(game)
