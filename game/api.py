@@ -6,6 +6,7 @@ cookie; POSTs carry the CSRF token in the X-CSRFToken header.
 """
 
 import json
+import logging
 from functools import wraps
 
 from django.http import Http404, JsonResponse
@@ -15,14 +16,22 @@ from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from game import players, rules, state
+from game import players, ratelimit, rules, state
 from game.models import Kill
 
 MAX_BODY = 4096
 
+logger = logging.getLogger(__name__)
+
 
 def error(message, status):
     return JsonResponse({"error": str(message)}, status=status)
+
+
+def too_many_attempts(limited):
+    response = error(limited.message, 429)
+    response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def endpoint(method, *, fields=(), login=True):
@@ -47,8 +56,14 @@ def endpoint(method, *, fields=(), login=True):
                 return view(request, player, data, *args, **kwargs)
             except rules.RuleError as refused:
                 return error(refused.message, refused.status)
+            except ratelimit.RateLimited as limited:
+                return too_many_attempts(limited)
             except Http404:
                 return error(_("Not found."), 404)
+            except Exception:
+                # Logged with its traceback for us; the client learns nothing about the inside.
+                logger.exception("Internal error in %s %s", request.method, request.path)
+                return error(_("Internal error"), 500)
 
         return wrapper
 
@@ -96,10 +111,9 @@ def _cached(request, tag, build):
 
 @endpoint("POST", fields=("code",), login=False)
 def login(request, player, data):
-    player = players.player_for_code(data.get("code", ""))
+    player = players.log_in_with_code(request, data.get("code", ""))
     if player is None:
         return error(_("Unknown code."), 400)
-    players.log_in(request, player)
     return JsonResponse(state.me(player))
 
 
@@ -128,7 +142,13 @@ def feed(request, player, data):
 def kills(request, player, data):
     actor = rules.actor_for_player(player)
     if "death_code" in data:
-        kill = rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor)
+        keys = ratelimit.death_code_keys(request, player)
+        ratelimit.check(keys)
+        try:
+            kill = rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor)
+        except rules.WrongDeathCode:
+            ratelimit.fail(keys)
+            raise
     else:
         kill = rules.kill_declare(killer=player, actor=actor)
     return JsonResponse(_kill(kill), status=201)

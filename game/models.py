@@ -223,3 +223,14 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.kind}"
+
+
+class RateLimitCounter(models.Model):
+    """Failed guesses in one time window (game/ratelimit.py), when Redis does not hold them."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

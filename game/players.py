@@ -2,7 +2,7 @@
 
 import secrets
 
-from game import codes
+from game import codes, ratelimit
 from game.models import Player
 
 SESSION_KEY = "player_id"
@@ -17,6 +17,22 @@ def player_for_code(raw_code):
     # The lookup is by an indexed equality; the compare keeps the final check constant-time.
     if player is None or not secrets.compare_digest(player.login_code, code):
         return None
+    return player
+
+
+def log_in_with_code(request, raw_code):
+    """Logs in the player whose code this is and returns them, or None.
+
+    Raises ratelimit.RateLimited, without looking at the code, while this browser or address has
+    used up its failed attempts.
+    """
+    keys = ratelimit.login_keys(request)
+    ratelimit.check(keys)
+    player = player_for_code(raw_code)
+    if player is None:
+        ratelimit.fail(keys)
+        return None
+    log_in(request, player)
     return player
 
 

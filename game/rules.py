@@ -35,6 +35,10 @@ class RuleError(Exception):
         self.status = status
 
 
+class WrongDeathCode(RuleError):
+    """A death code that is not the target's: the pages and the API count it as a failed guess."""
+
+
 def actor_for_player(player):
     return f"player:{player.name} (#{player.pk})"
 
@@ -241,7 +245,7 @@ def kill_with_death_code(*, killer: Player, death_code: str, actor: str) -> Kill
         victim = Player.objects.get(pk=killer.target_id)
         # Compared with the target's code only: a wrong code says nothing about anyone else's.
         if not secrets.compare_digest(codes.normalize(death_code), victim.death_code):
-            raise RuleError(_("That is not your target's death code."), status=400)
+            raise WrongDeathCode(_("That is not your target's death code."), status=400)
         kill = _claim(game, killer, victim, Kill.Method.DEATH_CODE, actor)
         _confirm(game, kill, actor)
         return kill

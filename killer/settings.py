@@ -110,8 +110,9 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# Behind a TLS-terminating proxy (deploy/nginx), which sets X-Forwarded-Proto.
-if env.bool("BEHIND_TLS_PROXY", default=False):
+# Behind a TLS-terminating proxy (deploy/nginx), which sets X-Forwarded-Proto and X-Forwarded-For.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
