@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from game import codes
+from game import audit, codes, validators
 from game.models import Event, Game, Kill, Player
 
 rng = random.SystemRandom()
@@ -325,6 +325,7 @@ def player_join(*, game: Game, name: str, actor: str, email: str = "", group: st
     with _locked_game(game.pk) as game:
         if game.status == Game.Status.FINISHED:
             raise RuleError(_("The game is finished."))
+        _check_name(name, group)
         player = Player.objects.create(game=game, name=name, email=email, group=group)
         if game.is_live:
             _insert(game, player, after=None, actor=actor)
@@ -394,6 +395,14 @@ def player_new_codes(*, player: Player, actor: str, login: bool = True, death: b
 # --- Internals ------------------------------------------------------------------------------------
 
 
+def _check_name(name, group):
+    # The admin's forms and the CSV import say it field by field; this catches any other caller.
+    if not name or len(name) > 100 or len(group) > 100:
+        raise RuleError(_("A name must have 1 to 100 characters, a group at most 100."), status=400)
+    if validators.bad_characters(name + group):
+        raise RuleError(_("Control characters and text direction marks are not allowed."), status=400)
+
+
 @contextmanager
 def _locked_game(game_id):
     with transaction.atomic():
@@ -428,7 +437,9 @@ def _mission_text(player):
 
 
 def _event(game, kind, actor, *, player=None, **data):
-    Event.objects.create(game=game, kind=kind, actor=actor, player=player, data=data)
+    Event.objects.create(
+        game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
+    )
     Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
 
 

@@ -11,3 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("game.urls")),
 ]
+
+handler400 = "killer.views.bad_request"
+handler403 = "killer.views.permission_denied"
+handler404 = "killer.views.page_not_found"
+handler500 = "killer.views.server_error"

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from game import ratelimit
@@ -42,3 +43,29 @@ def admin_login(request):
     if response.status_code == 200 and not request.user.is_authenticated:
         ratelimit.fail(keys)
     return response
+
+
+# Django's error handlers, with JSON for the API: a script gets {"error": ...} whatever went wrong,
+# and nobody gets a traceback (DEBUG is off in production; the 500 page shows nothing internal).
+def bad_request(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Not allowed.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Internal error")}, status=500)
+    return defaults.server_error(request)
