@@ -10,6 +10,7 @@ import logging
 from functools import wraps
 
 from django.http import Http404, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
@@ -42,18 +43,8 @@ def endpoint(method, *, fields=(), login=True):
         @never_cache
         @ensure_csrf_cookie
         def wrapper(request, *args, **kwargs):
-            if request.method != method:
-                return error(_("Method not allowed."), 405)
-            data = {}
-            if method == "POST":
-                data, problem = _parse_body(request, fields)
-                if problem:
-                    return error(problem, 400)
-            player = players.current_player(request)
-            if login and player is None:
-                return error(_("Log in with your code first."), 401)
             try:
-                return view(request, player, data, *args, **kwargs)
+                return handle(request, *args, **kwargs)
             except rules.RuleError as refused:
                 return error(refused.message, refused.status)
             except ratelimit.RateLimited as limited:
@@ -65,19 +56,37 @@ def endpoint(method, *, fields=(), login=True):
                 logger.exception("Internal error in %s %s", request.method, request.path)
                 return error(_("Internal error"), 500)
 
+        def handle(request, *args, **kwargs):
+            if request.method != method:
+                return error(_("Method not allowed."), 405)
+            data = {}
+            if method == "POST":
+                data, problem = _parse_body(request, fields)
+                if problem:
+                    return error(problem, 400)
+            player = players.current_player(request)
+            if login and player is None:
+                return error(_("Log in with your code first."), 401)
+            return view(request, player, data, *args, **kwargs)
+
         return wrapper
 
     return decorator
 
 
 def _parse_body(request, fields):
-    if len(request.body) > MAX_BODY:
+    try:
+        body = request.body
+    except RawPostDataException:
+        # A form's body, already read as a form by the CSRF check: not JSON.
+        return None, _("The request body must be a JSON object.")
+    if len(body) > MAX_BODY:
         return None, _("The request body is too large.")
-    if not request.body.strip():
+    if not body.strip():
         return {}, None
     try:
-        data = json.loads(request.body)
-    except ValueError:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         return None, _("The request body is not valid JSON.")
     if not isinstance(data, dict):
         return None, _("The request body must be a JSON object.")

@@ -166,3 +166,11 @@ def test_page_forms_answer_bad_input_with_a_4xx_or_a_message(cast):
         assert "not your target" in response.content.decode()
     assert client.post("/me/kills/abc/confirm/").status_code == 404
     assert client.get("/me/declare/").status_code == 405
+
+
+def test_the_api_answers_a_form_body_or_deep_nesting_with_a_400(cast):
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
+    form = client.post("/api/kills", {"death_code": "x"})
+    assert form.status_code == 400 and "JSON" in form.json()["error"]
+    deep = client.post("/api/kills", "[" * 2000 + "]" * 2000, content_type="application/json")
+    assert deep.status_code == 400
