@@ -15,7 +15,7 @@ def player_for_code(raw_code):
         return None
     player = Player.objects.select_related("game").filter(login_code=code).first()
     # The lookup is by an indexed equality; the compare keeps the final check constant-time.
-    if player is None or not secrets.compare_digest(player.login_code, code):
+    if player is None or not secrets.compare_digest(player.login_code.encode(), code.encode()):
         return None
     return player
 

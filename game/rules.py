@@ -244,7 +244,8 @@ def kill_with_death_code(*, killer: Player, death_code: str, actor: str) -> Kill
         killer = _alive_player(killer.pk)
         victim = Player.objects.get(pk=killer.target_id)
         # Compared with the target's code only: a wrong code says nothing about anyone else's.
-        if not secrets.compare_digest(codes.normalize(death_code), victim.death_code):
+        # Bytes: compare_digest refuses str with non-ASCII characters, which a player may type.
+        if not secrets.compare_digest(codes.normalize(death_code).encode(), victim.death_code.encode()):
             raise WrongDeathCode(_("That is not your target's death code."), status=400)
         kill = _claim(game, killer, victim, Kill.Method.DEATH_CODE, actor)
         _confirm(game, kill, actor)

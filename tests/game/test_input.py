@@ -160,7 +160,7 @@ def test_page_forms_answer_bad_input_with_a_4xx_or_a_message(cast):
     assert client.post("/", {}).status_code == 400
     assert client.post("/", {"code": NUL}).status_code == 400
     client.post("/", {"code": cast.killer.login_code})
-    for body in ({"death_code": "x" * 10_000}, {}, {"death_code": NUL}):
+    for body in ({"death_code": "x" * 10_000}, {}, {"death_code": NUL}, {"death_code": "é" + RLO}):
         response = client.post("/me/death-code/", body, follow=True)
         assert response.status_code == 200
         assert "not your target" in response.content.decode()
@@ -174,3 +174,10 @@ def test_the_api_answers_a_form_body_or_deep_nesting_with_a_400(cast):
     assert form.status_code == 400 and "JSON" in form.json()["error"]
     deep = client.post("/api/kills", "[" * 2000 + "]" * 2000, content_type="application/json")
     assert deep.status_code == 400
+
+
+def test_a_death_code_with_non_ascii_characters_is_just_wrong(cast):
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
+    response = client.post("/api/kills", {"death_code": "ÉÀ‮"}, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "That is not your target's death code."}
