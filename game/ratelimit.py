@@ -11,6 +11,7 @@ at one (its INCR is atomic), else in the database (an UPDATE … SET count = cou
 """
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,10 @@ def check(keys):
     now = _now()
     counted = [(limit, _key(limit, value, now)) for limit, value in keys if value]
     counts = store().counts([key for _, key in counted])
-    waits = [_retry_after(limit, now) for limit, key in counted if counts.get(key, 0) >= limit.attempts]
-    if waits:
-        raise RateLimited(max(waits))
+    reached = [limit for limit, key in counted if counts.get(key, 0) >= limit.attempts]
+    if reached:
+        logger.warning("Too many failed attempts: %s", ", ".join(limit.name for limit in reached))
+        raise RateLimited(max(_retry_after(limit, now) for limit in reached))
 
 
 def fail(keys):
