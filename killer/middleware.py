@@ -1,8 +1,10 @@
-"""Project-wide middleware: a request id for the logs and the event log, and the security headers
-that Django does not set itself (Content-Security-Policy, Permissions-Policy)."""
+"""Project-wide middleware: a request id for the logs and the event log, a 400 for URLs with a NUL,
+and the security headers that Django does not set itself (Content-Security-Policy, Permissions-Policy)."""
 
 import re
 import uuid
+
+from django.core.exceptions import BadRequest
 
 from game import audit
 
@@ -59,3 +61,18 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", policy)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class RefuseNulMiddleware:
+    """A NUL in a URL is never legitimate, and PostgreSQL refuses it in a query (a 500 in any search or
+    filter of the admin): a 400 at the door instead. Forms already refuse it in their fields."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL in the URL")
+        return self.get_response(request)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "killer.middleware.RequestIdMiddleware",
+    "killer.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "killer.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -96,7 +96,7 @@ def test_the_validator_lets_ordinary_text_through(text):
 def test_a_rule_refuses_a_bad_name_from_any_caller(cast, name):
     with pytest.raises(rules.RuleError):
         rules.player_join(game=cast.game, name=name, actor="sync")
-    assert not Player.objects.filter(name=name).exists()
+    assert cast.game.players.count() == 4
 
 
 def test_the_admin_forms_refuse_control_characters(gm, cast):
@@ -159,6 +159,9 @@ def test_page_forms_answer_bad_input_with_a_4xx_or_a_message(cast):
     assert client.post("/", {"code": "x" * 10_000}).status_code == 400
     assert client.post("/", {}).status_code == 400
     assert client.post("/", {"code": NUL}).status_code == 400
+    assert client.get("/login/AB%00CD/").status_code == 400
+    api = client.post("/api/login", {"code": NUL}, content_type="application/json")
+    assert api.status_code == 400 and api.json() == {"error": "Unknown code."}
     client.post("/", {"code": cast.killer.login_code})
     for body in ({"death_code": "x" * 10_000}, {}, {"death_code": NUL}, {"death_code": "é" + RLO}):
         response = client.post("/me/death-code/", body, follow=True)
@@ -181,3 +184,11 @@ def test_a_death_code_with_non_ascii_characters_is_just_wrong(cast):
     response = client.post("/api/kills", {"death_code": "ÉÀ‮"}, content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"error": "That is not your target's death code."}
+
+
+def test_a_nul_in_a_url_is_a_400_not_a_database_error(gm, cast):
+    for path in ("/admin/game/player/?q=%00", "/admin/game/player/?group=%00", "/admin/game/event/?q=a%00b"):
+        assert gm.get(path).status_code == 400, path
+    assert gm.get("/admin/game/player/?q=ordinary").status_code == 200
+    api = Client().get("/api/feed?x=%00")
+    assert api.status_code == 400 and api.json() == {"error": "Bad request."}
