@@ -6,14 +6,14 @@ from game import codes, ratelimit
 from game.models import Player
 
 SESSION_KEY = "player_id"
-ALPHABET = set(codes.ALPHABET)
+CODE_CHARACTERS = set(codes.ALPHABET)
 
 
 def player_for_code(raw_code):
     """The player whose login code this is, or None."""
     code = codes.normalize(raw_code)
     # Only what a code can be made of reaches the database (PostgreSQL refuses a NUL, for one).
-    if not code or len(code) > 32 or not set(code) <= ALPHABET:
+    if not code or len(code) > 32 or not set(code) <= CODE_CHARACTERS:
         return None
     player = Player.objects.select_related("game").filter(login_code=code).first()
     # The lookup is by an indexed equality; the compare keeps the final check constant-time.
