@@ -262,3 +262,29 @@ def test_behind_the_proxy_the_address_is_the_one_nginx_saw(settings):
     settings.BEHIND_TLS_PROXY = True
     # The first entries are whatever the client sent; the last is what nginx appended.
     assert ratelimit.client_ip(request) == "203.0.113.7"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failures_at_the_same_moment_all_count_in_the_database(monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    # One window for all of them, even if the clock crosses a window's edge meanwhile.
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_000_000.0)
+    keys = [(ratelimit.LOGIN_PER_IP, VENUE_IP)]
+    barrier = threading.Barrier(12)
+
+    def guess():
+        try:
+            barrier.wait()
+            ratelimit.fail(keys)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert list(RateLimitCounter.objects.values_list("count", flat=True)) == [12]
