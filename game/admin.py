@@ -288,9 +288,9 @@ class KillAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "game", "kind", "actor", "player", "data"]
+    list_display = ["created_at", "game", "kind", "actor", "player", "data", "request_id"]
     list_filter = ["kind", "game"]
-    search_fields = ["kind", "actor", "player__name"]
+    search_fields = ["kind", "actor", "player__name", "request_id"]
     list_select_related = ["game", "player"]
     list_per_page = 100
 

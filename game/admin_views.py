@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from game import cards, csv_io, rules
 from game.models import Game, Kill, Player
+from game.validators import validate_plain_text
 from sheets_sync.models import sync_status_for
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -77,7 +78,9 @@ def _kill_url(kill):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, required=False)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=500, required=False, validators=[validate_plain_text]
+    )
 
 
 # --- Games ----------------------------------------------------------------------------------------

@@ -6,23 +6,33 @@ cookie; POSTs carry the CSRF token in the X-CSRFToken header.
 """
 
 import json
+import logging
 from functools import wraps
 
 from django.http import Http404, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from game import players, rules, state
+from game import players, ratelimit, rules, state
 from game.models import Kill
 
 MAX_BODY = 4096
 
+logger = logging.getLogger(__name__)
+
 
 def error(message, status):
     return JsonResponse({"error": str(message)}, status=status)
+
+
+def too_many_attempts(limited):
+    response = error(limited.message, 429)
+    response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def endpoint(method, *, fields=(), login=True):
@@ -33,6 +43,20 @@ def endpoint(method, *, fields=(), login=True):
         @never_cache
         @ensure_csrf_cookie
         def wrapper(request, *args, **kwargs):
+            try:
+                return handle(request, *args, **kwargs)
+            except rules.RuleError as refused:
+                return error(refused.message, refused.status)
+            except ratelimit.RateLimited as limited:
+                return too_many_attempts(limited)
+            except Http404:
+                return error(_("Not found."), 404)
+            except Exception:
+                # Logged with its traceback for us; the client learns nothing about the inside.
+                logger.exception("Internal error in %s %s", request.method, request.path)
+                return error(_("Internal error"), 500)
+
+        def handle(request, *args, **kwargs):
             if request.method != method:
                 return error(_("Method not allowed."), 405)
             data = {}
@@ -43,12 +67,7 @@ def endpoint(method, *, fields=(), login=True):
             player = players.current_player(request)
             if login and player is None:
                 return error(_("Log in with your code first."), 401)
-            try:
-                return view(request, player, data, *args, **kwargs)
-            except rules.RuleError as refused:
-                return error(refused.message, refused.status)
-            except Http404:
-                return error(_("Not found."), 404)
+            return view(request, player, data, *args, **kwargs)
 
         return wrapper
 
@@ -56,13 +75,18 @@ def endpoint(method, *, fields=(), login=True):
 
 
 def _parse_body(request, fields):
-    if len(request.body) > MAX_BODY:
+    try:
+        body = request.body
+    except RawPostDataException:
+        # A form's body, already read as a form by the CSRF check: not JSON.
+        return None, _("The request body must be a JSON object.")
+    if len(body) > MAX_BODY:
         return None, _("The request body is too large.")
-    if not request.body.strip():
+    if not body.strip():
         return {}, None
     try:
-        data = json.loads(request.body)
-    except ValueError:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
         return None, _("The request body is not valid JSON.")
     if not isinstance(data, dict):
         return None, _("The request body must be a JSON object.")
@@ -96,10 +120,9 @@ def _cached(request, tag, build):
 
 @endpoint("POST", fields=("code",), login=False)
 def login(request, player, data):
-    player = players.player_for_code(data.get("code", ""))
+    player = players.log_in_with_code(request, data.get("code", ""))
     if player is None:
         return error(_("Unknown code."), 400)
-    players.log_in(request, player)
     return JsonResponse(state.me(player))
 
 
@@ -128,7 +151,13 @@ def feed(request, player, data):
 def kills(request, player, data):
     actor = rules.actor_for_player(player)
     if "death_code" in data:
-        kill = rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor)
+        keys = ratelimit.death_code_keys(request, player)
+        ratelimit.check(keys)
+        try:
+            kill = rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor)
+        except rules.WrongDeathCode:
+            ratelimit.fail(keys)
+            raise
     else:
         kill = rules.kill_declare(killer=player, actor=actor)
     return JsonResponse(_kill(kill), status=201)

@@ -13,9 +13,11 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from game import validators
 from game.models import Game
 
 MAX_ROWS = 5000
+MAX_CHARS = 1_000_000
 
 # Column titles a game master might type, in English or French.
 COLUMNS = {
@@ -60,6 +62,8 @@ def decode(data: bytes) -> str:
 
 def read_players(text: str, *, game: Game) -> Import:
     """Rows of name, email, group under a header line; every problem found, by line number."""
+    if len(text) > MAX_CHARS:
+        return Import([], [_("The file is larger than 1 MB.")])
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return Import([], [_("The file is empty.")])
@@ -109,6 +113,8 @@ def _row(line, header, cells):
         row.errors.append(_("The name is longer than 100 characters."))
     if len(row.group) > 100:
         row.errors.append(_("The group is longer than 100 characters."))
+    if validators.bad_characters(row.name + row.group):
+        row.errors.append(_("Control characters and text direction marks are not allowed."))
     if row.email:
         try:
             validate_email(row.email)

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from game import codes
+from game.validators import validate_plain_text
 
 
 class Game(models.Model):
@@ -19,7 +20,7 @@ class Game(models.Model):
         AUTOMATIC = "automatic", _("Declared kills count at once")
         CODE_ONLY = "code_only", _("No declarations: death codes and self-reports only")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_plain_text])
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.SETUP)
     confirmation_mode = models.CharField(
         _("confirmation mode"),
@@ -72,9 +73,9 @@ class PlayerQuerySet(models.QuerySet):
 
 class Player(models.Model):
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="players")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_plain_text])
     email = models.EmailField(_("email"), blank=True)
-    group = models.CharField(_("group"), max_length=100, blank=True)
+    group = models.CharField(_("group"), max_length=100, blank=True, validators=[validate_plain_text])
     login_code = models.CharField(_("login code"), max_length=32, unique=True, default=codes.new_login_code)
     death_code = models.CharField(_("death code"), max_length=32, unique=True, default=codes.new_death_code)
     alive = models.BooleanField(_("alive"), default=True)
@@ -125,7 +126,7 @@ class Player(models.Model):
 
 class Mission(models.Model):
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="missions")
-    text = models.CharField(_("text"), max_length=500)
+    text = models.CharField(_("text"), max_length=500, validators=[validate_plain_text])
     active = models.BooleanField(
         _("in the pool"), default=True, help_text=_("Only missions in the pool are drawn.")
     )
@@ -214,6 +215,8 @@ class Event(models.Model):
         Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # The X-Request-ID of the request that made the change (game/audit.py), to find it in the logs.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -223,3 +226,14 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.kind}"
+
+
+class RateLimitCounter(models.Model):
+    """Failed guesses in one time window (game/ratelimit.py), when Redis does not hold them."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

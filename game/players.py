@@ -2,21 +2,39 @@
 
 import secrets
 
-from game import codes
+from game import codes, ratelimit
 from game.models import Player
 
 SESSION_KEY = "player_id"
+CODE_CHARACTERS = set(codes.ALPHABET)
 
 
 def player_for_code(raw_code):
     """The player whose login code this is, or None."""
     code = codes.normalize(raw_code)
-    if not code or len(code) > 32:
+    # Only what a code can be made of reaches the database (PostgreSQL refuses a NUL, for one).
+    if not code or len(code) > 32 or not set(code) <= CODE_CHARACTERS:
         return None
     player = Player.objects.select_related("game").filter(login_code=code).first()
     # The lookup is by an indexed equality; the compare keeps the final check constant-time.
-    if player is None or not secrets.compare_digest(player.login_code, code):
+    if player is None or not secrets.compare_digest(player.login_code.encode(), code.encode()):
         return None
+    return player
+
+
+def log_in_with_code(request, raw_code):
+    """Logs in the player whose code this is and returns them, or None.
+
+    Raises ratelimit.RateLimited, without looking at the code, while this browser or address has
+    used up its failed attempts.
+    """
+    keys = ratelimit.login_keys(request)
+    ratelimit.check(keys)
+    player = player_for_code(raw_code)
+    if player is None:
+        ratelimit.fail(keys)
+        return None
+    log_in(request, player)
     return player
 
 

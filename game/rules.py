@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from game import codes
+from game import audit, codes, validators
 from game.models import Event, Game, Kill, Mission, Player
 
 rng = random.SystemRandom()
@@ -35,6 +35,10 @@ class RuleError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class WrongDeathCode(RuleError):
+    """A death code that is not the target's: the pages and the API count it as a failed guess."""
 
 
 def actor_for_player(player):
@@ -247,8 +251,9 @@ def kill_with_death_code(*, killer: Player, death_code: str, actor: str) -> Kill
         killer = _alive_player(killer.pk)
         victim = Player.objects.get(pk=killer.target_id)
         # Compared with the target's code only: a wrong code says nothing about anyone else's.
-        if not secrets.compare_digest(codes.normalize(death_code), victim.death_code):
-            raise RuleError(_("That is not your target's death code."), status=400)
+        # Bytes: compare_digest refuses str with non-ASCII characters, which a player may type.
+        if not secrets.compare_digest(codes.normalize(death_code).encode(), victim.death_code.encode()):
+            raise WrongDeathCode(_("That is not your target's death code."), status=400)
         kill = _claim(game, killer, victim, Kill.Method.DEATH_CODE, actor)
         _confirm(game, kill, actor)
         return kill
@@ -328,6 +333,7 @@ def player_join(*, game: Game, name: str, actor: str, email: str = "", group: st
     with _locked_game(game.pk) as game:
         if game.status == Game.Status.FINISHED:
             raise RuleError(_("The game is finished."))
+        player_check_fields(name=name, email=email, group=group)
         player = Player.objects.create(game=game, name=name, email=email, group=group)
         if game.is_live:
             _insert(game, player, after=None, actor=actor)
@@ -397,6 +403,11 @@ def player_new_codes(*, player: Player, actor: str, login: bool = True, death: b
 # --- Internals ------------------------------------------------------------------------------------
 
 
+def _check_plain_text(*texts):
+    if any(validators.bad_characters(text) for text in texts if text):
+        raise RuleError(_("Control characters and text direction marks are not allowed."), status=400)
+
+
 @contextmanager
 def _locked_game(game_id):
     with transaction.atomic():
@@ -431,7 +442,9 @@ def _mission_text(player):
 
 
 def _event(game, kind, actor, *, player=None, **data):
-    Event.objects.create(game=game, kind=kind, actor=actor, player=player, data=data)
+    Event.objects.create(
+        game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
+    )
     Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
 
 
@@ -614,9 +627,11 @@ def kill_confirm_with_reason(*, kill: Kill, actor: str, reason: str = "") -> Kil
 def player_check_fields(
     *, name: str | None = None, email: str | None = None, group: str | None = None
 ) -> None:
-    """Refuse what the Player columns cannot hold (of the fields given). player_join trusts its callers."""
+    """Refuse what the Player columns cannot hold (of the fields given). The admin's forms and the CSV
+    import say it field by field first; this catches any other caller."""
     if name is not None and not name:
         raise RuleError(_("A player needs a name."), status=400)
+    _check_plain_text(name, group)
     for field, value in (("name", name), ("email", email), ("group", group)):
         limit = Player._meta.get_field(field).max_length
         if value is not None and len(value) > limit:
@@ -680,6 +695,7 @@ def mission_check_text(text: str) -> None:
     """Refuse a mission text the Mission column cannot hold."""
     if not text:
         raise RuleError(_("A mission needs a text."), status=400)
+    _check_plain_text(text)
     limit = Mission._meta.get_field("text").max_length
     if len(text) > limit:
         raise RuleError(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from game import players, rules, state
+from game import players, ratelimit, rules, state
 from game.models import Game, Kill
 
 
@@ -39,6 +39,8 @@ def rule_action(view):
     def wrapper(request, player, *args, **kwargs):
         try:
             message = view(request, player, *args, **kwargs)
+        except ratelimit.RateLimited as limited:
+            return too_many_attempts(request, limited)
         except rules.RuleError as refused:
             messages.error(request, refused.message)
         else:
@@ -48,12 +50,20 @@ def rule_action(view):
     return wrapper
 
 
+def too_many_attempts(request, limited):
+    response = render(request, "game/too_many.html", {"message": limited.message}, status=429)
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
 @ensure_csrf_cookie
 def home(request):
     if request.method == "POST":
-        player = players.player_for_code(request.POST.get("code", ""))
+        try:
+            player = players.log_in_with_code(request, request.POST.get("code", ""))
+        except ratelimit.RateLimited as limited:
+            return too_many_attempts(request, limited)
         if player is not None:
-            players.log_in(request, player)
             return redirect("dashboard")
         messages.error(request, _("Unknown code. Check it and try again."))
         return render(request, "game/login.html", status=400)
@@ -64,11 +74,13 @@ def home(request):
 
 def login_link(request, code):
     """The link printed on a player's card (as a QR code): logs in and opens the dashboard."""
-    player = players.player_for_code(code)
+    try:
+        player = players.log_in_with_code(request, code)
+    except ratelimit.RateLimited as limited:
+        return too_many_attempts(request, limited)
     if player is None:
         messages.error(request, _("This login link is not valid. Type your code instead."))
         return redirect("home")
-    players.log_in(request, player)
     return redirect("dashboard")
 
 
@@ -122,11 +134,17 @@ def declare(request, player):
 
 @rule_action
 def death_code(request, player):
-    rules.kill_with_death_code(
-        killer=player,
-        death_code=request.POST.get("death_code", "")[:100],
-        actor=rules.actor_for_player(player),
-    )
+    keys = ratelimit.death_code_keys(request, player)
+    ratelimit.check(keys)
+    try:
+        rules.kill_with_death_code(
+            killer=player,
+            death_code=request.POST.get("death_code", "")[:100],
+            actor=rules.actor_for_player(player),
+        )
+    except rules.WrongDeathCode:
+        ratelimit.fail(keys)
+        raise
     return _("Kill confirmed. Here is your new target.")
 
 

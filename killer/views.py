@@ -1,6 +1,12 @@
+from django.contrib import admin
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+
+from game import ratelimit
 
 
 @never_cache
@@ -12,3 +18,54 @@ def health(request):
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def admin_login(request):
+    """Django's admin login, with limits on failed passwords (game/ratelimit.py)."""
+    if request.method != "POST":
+        return admin.site.login(request)
+    keys = ratelimit.admin_keys(request, request.POST.get("username"))
+    try:
+        ratelimit.check(keys)
+    except ratelimit.RateLimited as limited:
+        # Not each_context(): its app list is work that an attacker's every request would cost us.
+        context = {
+            "site_header": admin.site.site_header,
+            "site_title": admin.site.site_title,
+            "title": _("Too many attempts"),
+            "message": limited.message,
+        }
+        response = TemplateResponse(request, "admin/too_many.html", context, status=429)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    response = admin.site.login(request)
+    # The form shown again (200) is a wrong password; a redirect is a success, a 403 a CSRF failure.
+    if response.status_code == 200 and not request.user.is_authenticated:
+        ratelimit.fail(keys)
+    return response
+
+
+# Django's error handlers, with JSON for the API: a script gets {"error": ...} whatever went wrong,
+# and nobody gets a traceback (DEBUG is off in production; the 500 page shows nothing internal).
+def bad_request(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Not allowed.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": _("Internal error")}, status=500)
+    return defaults.server_error(request)

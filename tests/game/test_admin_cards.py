@@ -1,5 +1,6 @@
 """Printable login cards: name, login code and a QR code of the login link."""
 
+from django.conf import settings
 from django.urls import reverse
 
 from game import codes
@@ -17,7 +18,9 @@ def test_game_cards_show_each_player_with_code_and_qr(
     assert codes.display(victim.login_code) in content
     assert f"http://testserver/login/{victim.login_code}/" in content
     assert content.count('<svg viewBox="0 0 ') == 4
-    assert "@page { size: A4" in content
+    # The print layout is a static file: the Content-Security-Policy allows no inline script.
+    assert "game/cards.css" in content
+    assert "@page { size: A4" in (settings.BASE_DIR / "game/static/game/cards.css").read_text()
 
 
 def test_cards_leave_out_players_who_dropped_out(gm_client, running_game, victim):

@@ -1,0 +1,170 @@
+"""Limits on guessing: login codes, death codes and game-master passwords.
+
+Only failures count. Each kind of guess is limited twice: strictly per client (a browser, told apart
+by its CSRF cookie; a player's account for death codes; a user name in the admin) and generously per
+IP address, because a whole venue shares one public address and must never be locked out by one
+player's typos. While a limit is reached the code is not even looked at, so a right guess then says
+nothing. The README's "Security" section works out what the limits leave an attacker.
+
+Counters live where every gunicorn worker and every server sees them: in Redis when CACHE_URL points
+at one (its INCR is atomic), else in the database (an UPDATE … SET count = count + 1).
+"""
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import ngettext
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    attempts: int
+    seconds: int
+
+
+LOGIN_PER_CLIENT = Limit("login-client", 10, 10 * 60)
+LOGIN_PER_IP = Limit("login-ip", 600, 10 * 60)
+DEATH_CODE_PER_PLAYER = Limit("death-code-player", 10, 60 * 60)
+DEATH_CODE_PER_IP = Limit("death-code-ip", 300, 10 * 60)
+ADMIN_PER_CLIENT = Limit("admin-client", 10, 15 * 60)
+ADMIN_PER_USER = Limit("admin-user", 100, 60 * 60)
+ADMIN_PER_IP = Limit("admin-ip", 100, 15 * 60)
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after):
+        super().__init__(f"rate limited, retry after {retry_after} s")
+        self.retry_after = retry_after
+
+    @property
+    def message(self):
+        minutes = math.ceil(self.retry_after / 60)
+        return ngettext(
+            "Too many failed attempts. Try again in %(minutes)d minute.",
+            "Too many failed attempts. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+
+
+def client_ip(request):
+    """The client's address. Behind our proxy, the last X-Forwarded-For entry: the one nginx added."""
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def client_id(request):
+    """One browser: its CSRF cookie, which every page sets and every POST must carry."""
+    return request.COOKIES.get(settings.CSRF_COOKIE_NAME) or None
+
+
+def login_keys(request):
+    return [(LOGIN_PER_CLIENT, client_id(request)), (LOGIN_PER_IP, client_ip(request))]
+
+
+def death_code_keys(request, player):
+    return [(DEATH_CODE_PER_PLAYER, str(player.pk)), (DEATH_CODE_PER_IP, client_ip(request))]
+
+
+def admin_keys(request, username):
+    return [
+        (ADMIN_PER_CLIENT, client_id(request)),
+        (ADMIN_PER_USER, (username or "").strip().lower() or None),
+        (ADMIN_PER_IP, client_ip(request)),
+    ]
+
+
+def check(keys):
+    """Raises RateLimited when any of these limits is used up for its key."""
+    now = _now()
+    counted = [(limit, _key(limit, value, now)) for limit, value in keys if value]
+    counts = store().counts([key for _, key in counted])
+    reached = [limit for limit, key in counted if counts.get(key, 0) >= limit.attempts]
+    if reached:
+        logger.warning("Too many failed attempts: %s", ", ".join(limit.name for limit in reached))
+        raise RateLimited(max(_retry_after(limit, now) for limit in reached))
+
+
+def fail(keys):
+    """Counts one failed attempt against each of these limits."""
+    now = _now()
+    for limit, value in keys:
+        if value:
+            store().add(_key(limit, value, now), limit.seconds)
+
+
+def _now():
+    return time.time()
+
+
+def _key(limit, value, now):
+    # Hashed: the store never holds a guessed code, an address or a user name in clear.
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:32]
+    return f"rl:{limit.name}:{digest}:{int(now // limit.seconds)}"
+
+
+def _retry_after(limit, now):
+    return max(1, math.ceil((int(now // limit.seconds) + 1) * limit.seconds - now))
+
+
+def store():
+    cache = caches["default"]
+    return CacheStore(cache) if isinstance(cache, RedisCache) else DatabaseStore()
+
+
+class CacheStore:
+    """Redis through Django's cache API: add() then incr() are atomic there."""
+
+    def __init__(self, cache):
+        self.cache = cache
+
+    def counts(self, keys):
+        return self.cache.get_many(keys)
+
+    def add(self, key, seconds):
+        self.cache.add(key, 0, timeout=seconds + 1)
+        try:
+            self.cache.incr(key)
+        except ValueError:
+            # Expired between add() and incr(): the window is over anyway.
+            self.cache.add(key, 1, timeout=seconds + 1)
+
+
+class DatabaseStore:
+    """A row per key and window; the UPDATE is atomic, so parallel guesses all count."""
+
+    def counts(self, keys):
+        from game.models import RateLimitCounter
+
+        return dict(RateLimitCounter.objects.filter(key__in=keys).values_list("key", "count"))
+
+    def add(self, key, seconds):
+        from game.models import RateLimitCounter
+
+        if RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1):
+            return
+        now = _now()
+        # A new window: a good time to forget the ones that are over.
+        RateLimitCounter.objects.filter(expires_at__lt=datetime.fromtimestamp(now, UTC)).delete()
+        try:
+            with transaction.atomic():
+                RateLimitCounter.objects.create(
+                    key=key, count=1, expires_at=datetime.fromtimestamp(now + seconds, UTC)
+                )
+        except IntegrityError:
+            # Another request created it first.
+            RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)

@@ -1,0 +1,152 @@
+"""Every POST needs the CSRF token, on the pages, in the API and in the admin; sessions start fresh at
+login and end at logout."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from game import rules
+from game.models import Event, Kill
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+def all_patterns(resolver=None, prefix=""):
+    """Every URL pattern of the project, as (route, pattern)."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from all_patterns(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def test_no_view_is_exempt_from_csrf():
+    exempt = [route for route, pattern in all_patterns() if getattr(pattern.callback, "csrf_exempt", False)]
+    assert exempt == []
+
+
+def fill(route, ids):
+    """A concrete URL for a route: each <converter:name> replaced by a sample value."""
+    import re
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(ids.get(m.group(2), "1")), route).lstrip(
+        "^"
+    ).rstrip("$")
+
+
+@pytest.fixture
+def setting(cast):
+    kill = rules.kill_declare(killer=cast.killer, actor="test")
+    return cast, kill
+
+
+def test_every_player_and_api_url_refuses_a_post_without_the_token(setting):
+    cast, kill = setting
+    routes = [route for route, _ in all_patterns() if not route.startswith(("admin/", "^admin"))]
+    assert len(routes) > 20
+    for player in (cast.killer, cast.victim):
+        client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+        client.get("/")
+        token = client.cookies["csrftoken"].value
+        assert client.post("/", {"code": player.login_code, "csrfmiddlewaretoken": token}).status_code == 302
+        events = Event.objects.count()
+        ids = {"kill_id": kill.pk, "code": player.login_code}
+        for route in routes:
+            url = fill(route, ids)
+            for body in ({}, {"death_code": cast.victim.death_code, "code": player.login_code}):
+                response = client.post(url, body)
+                assert response.status_code == 403, url
+                json_response = client.post(url, body, content_type="application/json")
+                assert json_response.status_code == 403, url
+                if url.startswith("/api/"):
+                    assert "CSRF" in json_response.json()["error"]
+        assert Event.objects.count() == events
+        assert Kill.objects.get(pk=kill.pk).status == Kill.Status.PENDING
+        # The same session, with the token, still works: the 403s were the token's doing.
+        logout = client.post("/api/logout", content_type="application/json", HTTP_X_CSRFTOKEN=token)
+        assert logout.status_code == 200
+
+
+def test_every_admin_url_refuses_a_post_without_the_token(setting, django_user_model):
+    cast, kill = setting
+    gm = django_user_model.objects.create_user("gm2", password="pw-123456789", is_staff=True)
+    gm.user_permissions.set(Permission.objects.filter(content_type__app_label="game"))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(gm)
+    urls = [
+        reverse("admin:login"),
+        reverse("admin:logout"),
+        reverse("admin:game_game_add"),
+        reverse("admin:game_player_add"),
+        reverse("admin:game_game_change", args=[cast.game.pk]),
+        reverse("admin:game_game_options", args=[cast.game.pk]),
+        reverse("admin:game_game_import", args=[cast.game.pk]),
+        reverse("admin:game_player_revive", args=[cast.victim.pk]),
+        reverse("admin:game_player_drop_out", args=[cast.victim.pk]),
+        reverse("admin:game_player_new_codes", args=[cast.victim.pk]),
+        reverse("admin:game_player_force_kill", args=[cast.victim.pk]),
+        reverse("admin:game_kill_confirm", args=[kill.pk]),
+        reverse("admin:game_kill_reject", args=[kill.pk]),
+        reverse("admin:game_kill_undo", args=[kill.pk]),
+        reverse("admin:game_player_changelist"),
+        reverse("admin:password_change"),
+    ] + [
+        reverse("admin:game_game_action", args=[cast.game.pk, action])
+        for action in ("start", "pause", "resume", "finish", "reshuffle", "repair")
+    ]
+    events = Event.objects.count()
+    for url in urls:
+        response = client.post(
+            url, {"reason": "x", "name": "Forged", "game": cast.game.pk, "csv_text": "name\nX"}
+        )
+        assert response.status_code == 403, url
+    assert Event.objects.count() == events
+    assert not cast.game.players.filter(name__in=["Forged", "X"]).exists()
+
+
+def test_the_page_login_gives_a_new_session_key(cast):
+    client = Client()
+    planted = client.session
+    planted["planted"] = True
+    planted.save()
+    client.post("/", {"code": cast.killer.login_code})
+    assert client.cookies["sessionid"].value != planted.session_key
+    assert client.get("/me/").status_code == 200
+
+
+def test_the_login_link_gives_a_new_session_key(cast):
+    client = Client()
+    planted = client.session
+    planted.save()
+    client.get(f"/login/{cast.killer.login_code}/")
+    assert client.cookies["sessionid"].value != planted.session_key
+
+
+def test_logout_ends_the_session_for_good(cast):
+    for logout in ("/logout/", "/api/logout"):
+        client = Client()
+        client.post("/", {"code": cast.killer.login_code})
+        stolen = client.cookies["sessionid"].value
+        assert client.post(logout, content_type="application/json").status_code in (200, 302)
+        replay = Client()
+        replay.cookies["sessionid"] = stolen
+        assert replay.get("/api/me").status_code == 401, logout
+        assert replay.get("/me/").status_code == 302, logout
+
+
+def test_new_codes_from_a_game_master_lock_out_a_stolen_session_card(cast):
+    old_code = cast.killer.login_code
+    rules.player_new_codes(player=cast.killer, actor="gm", death=False)
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/login", {"code": old_code}, content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client, cast):
+    login(client, cast.killer)
+    cookie = client.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
