@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from game import codes, rules
 from game.models import Game
 from tests.conftest import fresh, make_game
-from tests.e2e.conftest import assert_not_reloaded, check_phone_page, log_in, mark
+from tests.e2e.conftest import SCREENSHOTS, assert_not_reloaded, check_phone_page, log_in, mark
 
 
 def test_a_game_master_starts_the_game_from_the_admin(phone, transactional_db):
@@ -23,7 +23,7 @@ def test_a_game_master_starts_the_game_from_the_admin(phone, transactional_db):
     page.get_by_role("link", name="Start the game").click()
     page.get_by_role("button", name="Start the game").click()
     expect(page.get_by_text("The game has started.")).to_be_visible()
-    page.screenshot(path=check_phone_page.__globals__["SCREENSHOTS"] / "admin-dashboard.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "admin-dashboard.png", full_page=True)
     assert fresh(game).status == Game.Status.RUNNING
     assert rules.chain_problems(fresh(game)) == []
 
