@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PLAYERS ?= 20
+DURATION ?= 60
+DB ?= sqlite
 
-.PHONY: run test lint format migrations-check pytest clean
+.PHONY: run test lint format migrations-check pytest loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,16 @@ migrations-check: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Load test (README: Load tests and capacity): PLAYERS is the largest step or a list (5,50,500),
+# DURATION the seconds measured per step, DB sqlite or postgres; LOAD_ARGS more options of run.py.
+loadtest: PLAYERS = 1000
+loadtest: $(VENV)/.installed-load
+	$(BIN)/python tests/load/run.py --players $(PLAYERS) --duration $(DURATION) --db $(DB) $(LOAD_ARGS)
+
+$(VENV)/.installed-load: $(VENV)/.installed requirements/load.txt
+	$(BIN)/pip install --quiet -r requirements/load.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest-db.sqlite3* .pytest_cache .ruff_cache

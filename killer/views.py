@@ -1,5 +1,5 @@
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 
@@ -12,3 +12,8 @@ def health(request):
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def ping(request):
+    """The cheapest Django view, through the same middleware: the load tests' yardstick for /api/me."""
+    return JsonResponse({"ok": True})
