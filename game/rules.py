@@ -14,13 +14,14 @@ import random
 import secrets
 from collections import Counter
 from contextlib import contextmanager
+from functools import partial
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from game import codes
+from game import codes, state
 from game.models import Event, Game, Kill, Player
 
 rng = random.SystemRandom()
@@ -426,6 +427,8 @@ def _mission_text(player):
 def _event(game, kind, actor, *, player=None, **data):
     Event.objects.create(game=game, kind=kind, actor=actor, player=player, data=data)
     Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
+    # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
+    transaction.on_commit(partial(state.forget_game_version, game.pk))
 
 
 def _link_cycle(game, players):

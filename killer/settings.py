@@ -86,6 +86,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How long a worker trusts its cached copy of a game's version, the ETag of the polls (game/state.py).
+GAME_VERSION_CACHE_SECONDS = env.int("GAME_VERSION_CACHE_SECONDS", default=2)
+# `db` by default. With a cache shared by all workers and servers (CACHE_URL=redis://...),
+# `django.contrib.sessions.backends.cached_db` saves a query per request (README: Load tests).
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
