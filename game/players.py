@@ -46,4 +46,8 @@ def current_player(request):
     player_id = request.session.get(SESSION_KEY)
     if player_id is None:
         return None
-    return Player.objects.select_related("game", "target", "mission").filter(pk=player_id).first()
+    # get(), not first(): no ORDER BY to build on the busiest query.
+    try:
+        return Player.objects.select_related("game", "target", "mission").get(pk=player_id)
+    except Player.DoesNotExist:
+        return None

@@ -6,11 +6,10 @@ A player sees their own target, mission, codes and kills, and public facts about
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils.translation import get_language
 
 from game import codes
-from game.models import Game, Kill, Player
+from game.models import Game, Player
 
 FEED_LENGTH = 50
 # What depends only on the game's version is cached under that version: it never goes stale.
@@ -53,16 +52,7 @@ def versioned_key(view, game):
 def me(player):
     game = player.game
     live = player.alive and game.is_live
-    against_me = mine = None
-    if live:
-        # One query for both: the kill against me and my own kill, if open.
-        for kill in (
-            Kill.objects.open().filter(Q(victim=player) | Q(killer=player)).select_related("killer", "victim")
-        ):
-            if kill.victim_id == player.pk:
-                against_me = against_me or kill
-            else:
-                mine = mine or kill
+    kills = _open_kills(game) if live else {}
     return {
         "player": {
             "id": player.pk,
@@ -79,8 +69,8 @@ def me(player):
         if live and player.target_id
         else None,
         "mission": player.mission.text if live and player.mission_id else None,
-        "kill_against_me": _kill(against_me, "killer") if against_me else None,
-        "my_kill": _kill(mine, "victim") if mine else None,
+        "kill_against_me": kills.get(("against", player.pk)),
+        "my_kill": kills.get(("mine", player.pk)),
     }
 
 
@@ -138,6 +128,23 @@ def _game_uncached(game):
         "winner": winner,
         "alive": game.players.alive().count(),
     }
+
+
+def _open_kills(game):
+    """The game's open kills as each side sees them, by ("against" | "mine", player id).
+
+    One query per game version for all the players, instead of one per player and poll.
+    """
+    key = versioned_key("open-kills", game)
+    kills = cache.get(key)
+    if kills is None:
+        kills = {}
+        # Oldest first, so that the newest wins, as `.first()` on the newest-first ordering did.
+        for kill in game.kills.open().select_related("killer", "victim").order_by("created_at", "pk"):
+            kills[("against", kill.victim_id)] = _kill(kill, "killer")
+            kills[("mine", kill.killer_id)] = _kill(kill, "victim")
+        cache.set(key, kills, VERSIONED_TIMEOUT)
+    return kills
 
 
 def _kill(kill, other):

@@ -79,9 +79,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=5),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections live as long as the thread that opened them: under gthread workers they are
+# reused, under gevent every request is a new greenlet and opens its own (README: Load tests).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,11 +28,20 @@ def test_a_304_reads_the_version_once_when_it_is_not_cached(polling, cast, djang
         assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
 
 
-def test_a_200_costs_three_queries(polling, django_assert_num_queries):
-    # The session, the player with their game, target and mission, the open kills; the game's
-    # public facts (winner, players alive) are cached for this version.
-    with django_assert_num_queries(3):
+def test_a_200_costs_two_queries(polling, django_assert_num_queries):
+    # The session, and the player with their game, target and mission. The game's public facts
+    # (winner, players alive) and its open kills are cached for this version.
+    with django_assert_num_queries(2):
         assert polling.get("/api/me").status_code == 200
+
+
+def test_the_open_kills_are_read_once_per_version_for_everyone(client, cast, django_assert_num_queries):
+    kill = rules.kill_declare(killer=cast.killer, actor="killer")
+    killer = login(type(client)(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
+    assert killer.get("/api/me").json()["my_kill"]["id"] == kill.pk
+    login(client, cast.victim)
+    with django_assert_num_queries(2):
+        assert client.get("/api/me").json()["kill_against_me"]["id"] == kill.pk
 
 
 def test_a_kill_makes_the_next_poll_a_200_once_committed(polling, cast, django_capture_on_commit_callbacks):

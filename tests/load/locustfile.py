@@ -29,13 +29,16 @@ CODES_FILE = os.environ.get("LOAD_CODES_FILE", "var/load/codes.csv")
 COUNTERS_FILE = os.environ.get("LOAD_COUNTERS_FILE")
 GM_USERNAME = os.environ.get("LOAD_GM_USERNAME", "gm")
 GM_PASSWORD = os.environ.get("LOAD_GM_PASSWORD", "killer-demo")
-# One action (declare, answer, death) every ~10 minutes per player: a 5,000-player game loses a
-# few players a second at most, so it is still running at the end of a long run.
 # Statistics start once every user has logged in, opened the dashboard and polled once: they
 # measure the steady state. (Locust's --reset-stats fires when the last user starts, too early.)
 SETTLE_SECONDS = float(os.environ.get("LOAD_SETTLE_SECONDS", 8))
-ACTION_CHANCE = float(os.environ.get("LOAD_ACTION_CHANCE", 1 / 120))
-LEADERBOARD_CHANCE = 1 / 12
+# Actions (declare, confirm, death) in the whole game per minute, whatever its size: about one kill
+# a minute, a busy game. Each one bumps the game's version, so every player's next poll is a 200
+# rather than a 304: at 5,000 players, 2 a minute make a sixth of the polls 200s.
+ACTIONS_PER_MINUTE = float(os.environ.get("LOAD_ACTIONS_PER_MINUTE", 2))
+STEP_PLAYERS = int(os.environ.get("LOAD_STEP_PLAYERS", 100))
+ACTION_CHANCE = min(1.0, ACTIONS_PER_MINUTE / 60 * 5 / STEP_PLAYERS)  # per poll of one player
+LEADERBOARD_CHANCE = 1 / 12  # about once a minute
 
 counters = Counter()
 
@@ -59,12 +62,16 @@ def count(kind):
 
 class Player(FastHttpUser):
     wait_time = between(4, 6)  # the page's poll: 5 s with jitter
+    # A request still unanswered after this is an error (status 0), not a request lost at the end.
+    network_timeout = connection_timeout = 10.0
 
     def on_start(self):
         self.etags = {}
         self.me = None
         row = PLAYERS[self._pick() % len(PLAYERS)]
         self.get_page("/")  # the login page, which sets the csrftoken cookie
+        if self.csrf_token() is None:
+            return
         with self.client.post(
             "/api/login",
             json={"code": row["login_code"]},
@@ -139,7 +146,7 @@ class Player(FastHttpUser):
                 self.fail(response, name)
 
     def csrf_token(self):
-        return next(c.value for c in self.client.cookiejar if c.name == "csrftoken")
+        return next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), None)
 
     def fail(self, response, what):
         count("errors")
@@ -151,11 +158,12 @@ class GameMaster(FastHttpUser):
 
     fixed_count = int(os.environ.get("LOAD_GAME_MASTERS", 2))
     wait_time = between(8, 12)
+    network_timeout = connection_timeout = 10.0
     pages = ["/admin/game/player/", "/admin/game/kill/", "/admin/game/event/", "/admin/game/game/"]
 
     def on_start(self):
         self.client.get("/admin/login/")
-        token = next(c.value for c in self.client.cookiejar if c.name == "csrftoken")
+        token = next((c.value for c in self.client.cookiejar if c.name == "csrftoken"), "")
         with self.client.post(
             "/admin/login/?next=/admin/",
             data={"username": GM_USERNAME, "password": GM_PASSWORD, "csrfmiddlewaretoken": token},

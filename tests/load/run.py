@@ -35,6 +35,7 @@ MAX_P95_MS = 500  # a step over this fails the run
 CAPACITY_P95_MS = 100  # a step within this (and without errors) counts toward the capacity
 SETTLE_SECONDS = 8
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/"
+REDIS_URL = "redis://127.0.0.1:6379/3"
 
 
 def main():
@@ -75,7 +76,19 @@ def parse_args():
     parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "gevent"))
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py's)")
     parser.add_argument("--processes", type=int, default=2, help="Locust processes (default 2)")
+    parser.add_argument(
+        "--cache",
+        choices=["redis", "locmem"],
+        default="redis",
+        help="redis (db 3, sessions cached_db: the production setup) or locmem (db sessions: the default)",
+    )
     parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="scheduling priority of the server and Locust (e.g. -10 on a machine shared with others)",
+    )
     parser.add_argument("--name", help="report folder under reports/ (default <db>-<worker class>)")
     parser.add_argument(
         "--with-sync",
@@ -115,8 +128,14 @@ def server_env(args, out):
         GUNICORN_ERROR_LOG=str(out / "gunicorn.log"),
         GUNICORN_PIDFILE=str(out / "gunicorn.pid"),
         LOAD_CODES_FILE=str(ROOT / "var" / "load" / "codes.csv"),
+        LOAD_GAME_MASTERS=os.environ.get("LOAD_GAME_MASTERS", "2"),
         LOAD_PROCESSES=str(args.processes),
+        LOAD_NICE=str(args.nice),
     )
+    if args.cache == "redis":
+        env.update(CACHE_URL=REDIS_URL, SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
+    else:
+        env.update(CACHE_URL="locmemcache://", SESSION_ENGINE="django.contrib.sessions.backends.db")
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
     return env
@@ -130,6 +149,8 @@ def prepare(env, players, out):
     if env["DATABASE_URL"].startswith("postgres"):
         fresh_postgres_database("killer_load")
     manage(env, "migrate", "--noinput", "--verbosity", "0")
+    # Cached JSON is keyed by game and version: a fresh database must not meet an old cache.
+    manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(
         env,
@@ -160,9 +181,12 @@ class Server:
     def __init__(self, env, out):
         self.env, self.out = env, out
 
+    def nice(self):
+        os.nice(int(self.env["LOAD_NICE"]))
+
     def __enter__(self):
         self.process = subprocess.Popen(
-            [BIN / "gunicorn", "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=self.env
+            [BIN / "gunicorn", "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=self.env, preexec_fn=self.nice
         )
         url = f"http://{self.env['GUNICORN_BIND']}/health"
         for _ in range(100):
@@ -215,8 +239,9 @@ class Sync:
 
 
 def run_step(args, env, out, users, server_processes):
-    game_masters = int(env.get("LOAD_GAME_MASTERS", 2))
-    spawn_rate = max(5, min(users, 250))
+    game_masters = int(env["LOAD_GAME_MASTERS"])
+    # Players arrive 50 a second at most: a login storm is not what this measures.
+    spawn_rate = max(5, min(users, 50))
     # Every user has logged in and polled once; the locustfile resets its statistics then too.
     ramp = users / spawn_rate + SETTLE_SECONDS
     prefix = out / f"step-{users:05d}"
@@ -246,9 +271,21 @@ def run_step(args, env, out, users, server_processes):
     ]
     if args.processes > 1:
         command += ["--processes", str(args.processes)]
-    step_env = dict(env, LOAD_COUNTERS_FILE=str(counters_file), LOAD_SETTLE_SECONDS=str(SETTLE_SECONDS))
+    step_env = dict(
+        env,
+        LOAD_COUNTERS_FILE=str(counters_file),
+        LOAD_SETTLE_SECONDS=str(SETTLE_SECONDS),
+        LOAD_STEP_PLAYERS=str(users),
+    )
     log = (out / f"step-{users:05d}-locust.log").open("w")
-    locust = subprocess.Popen(command, cwd=ROOT, env=step_env, stdout=log, stderr=subprocess.STDOUT)
+    locust = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=step_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: os.nice(args.nice),
+    )
     sampler = Sampler(server_processes, [locust])
     time.sleep(ramp)
     sampler.start()  # the steady state only, as Locust's statistics
@@ -266,6 +303,8 @@ def run_step(args, env, out, users, server_processes):
         "stale_409": counters.get("stale", 0),
         "not_modified": counters.get("not_modified", 0),
         "requests": int(stats["Request Count"]),
+        # Other work on the machine (1-minute load average, 2 cores: 2 is full) skews a step.
+        "load_avg": round(os.getloadavg()[0], 1),
         "server_cpu": sampler.server_cpu,
         "server_rss_mb": sampler.server_rss_mb,
         "locust_cpu": sampler.locust_cpu,
@@ -357,6 +396,7 @@ COLUMNS = [
     ("server_cpu", "server CPU %"),
     ("server_rss_mb", "server RSS MB"),
     ("locust_cpu", "Locust CPU %"),
+    ("load_avg", "load avg"),
 ]
 
 
@@ -371,7 +411,7 @@ def write_reports(out, rows, args):
         writer.writerows(rows)
     workers = args.workers or "default"
     lines = [
-        f"Database {args.db}, gunicorn {args.worker_class} workers: {workers}, "
+        f"Database {args.db}, cache {args.cache}, gunicorn {args.worker_class} workers: {workers}, "
         f"{args.duration} s measured per step, Locust in {args.processes} process(es) on the same machine "
         f"({psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB). "
         f"CPU is % of one core.",
