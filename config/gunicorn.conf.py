@@ -1,17 +1,20 @@
 """gunicorn configuration, read from the environment (`gunicorn -c config/gunicorn.conf.py killer.wsgi`).
 
-gevent workers by default: each worker serves many slow phone connections at once while a request
-waits on the database. psycopg 3 cooperates with gevent once the worker has monkey-patched.
+gthread workers by default: each worker's threads keep their database and cache connections from one
+request to the next (CONN_MAX_AGE), while a thread of the worker waits for idle keep-alive phone
+connections. Under gevent every request is a new greenlet that opens its own database connection:
+/api/me served 3-4 times fewer requests a second (README: Load tests and capacity). gevent is still
+GUNICORN_WORKER_CLASS=gevent; psycopg 3 cooperates with it once the worker has monkey-patched.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
-threads = int(os.environ.get("GUNICORN_THREADS", 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 8))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
