@@ -73,7 +73,7 @@ def parse_args():
     )
     parser.add_argument("--duration", type=int, default=60, help="seconds measured per step, after the ramp")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "gevent"))
+    parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "gthread"))
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py's)")
     parser.add_argument("--processes", type=int, default=2, help="Locust processes (default 2)")
     parser.add_argument(

@@ -32,7 +32,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--cache", choices=["redis", "locmem"], default="redis")
-    parser.add_argument("--worker-class", default="gevent")
+    parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--workers", type=int)
     parser.add_argument("--players", type=int, default=1000, help="size of the seeded game")
     parser.add_argument("--seconds", type=int, default=15, help="per URL")
