@@ -436,6 +436,7 @@ def chart(out, rows, args):
         ax.plot(players, [r[key] for r in rows], marker="o", label=key)
     ax.axhline(CAPACITY_P95_MS, color="grey", linestyle="--", linewidth=1, label="capacity limit (p95)")
     ax.set_xscale("log")
+    ax.set_yscale("log")  # a few ms when all is well, seconds once saturated
     ax.set_xlabel("players (polling every ~5 s)")
     ax.set_ylabel("latency (ms)")
     ax.set_title(f"Killer: latency against players ({args.db}, {args.worker_class})")
