@@ -92,3 +92,12 @@ def test_the_leaderboard_changes_with_a_kill(client, cast):
     assert [p["kills"] for p in before["players"]] == [0, 0, 0, 0]
     assert after["players"][0] == {**after["players"][0], "name": cast.killer.name, "kills": 1}
     assert after["game"]["alive"] == 3
+
+
+def test_a_304_costs_no_query_with_sessions_in_the_cache(client, cast, settings, django_assert_num_queries):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    login(client, cast.victim)
+    tag = client.get("/api/me")["ETag"]
+    client.get("/api/me", HTTP_IF_NONE_MATCH=tag)
+    with django_assert_num_queries(0):
+        assert client.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
