@@ -214,7 +214,10 @@ class Sync:
     def __enter__(self):
         if not self.enabled:
             return self
-        if not (ROOT / "sheets_sync" / "management" / "commands" / "sync_sheets.py").exists():
+        known = subprocess.run(
+            [BIN / "python", "manage.py", "help", "sync_sheets"], cwd=ROOT, env=self.env, capture_output=True
+        )
+        if known.returncode != 0:
             print("--with-sync: there is no sync_sheets command on this branch; running without it.")
             return self
         log = (self.out / "sync.log").open("w")
