@@ -7,8 +7,10 @@ PLAYERS ?= 20
 SHEETS_PORT ?= 8765
 # The demo's Google Sheet lives on the local Sheets API stand-in.
 DEMO_SHEETS := SHEETS_API_URL=http://127.0.0.1:$(SHEETS_PORT) SHEETS_CREDENTIALS_FILE=var/sheets-credentials.json
+DURATION ?= 60
+DB ?= sqlite
 
-.PHONY: run test lint format migrations-check pytest clean
+.PHONY: run test lint format migrations-check pytest loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +58,16 @@ migrations-check: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Load test (README: Load tests and capacity): PLAYERS is the largest step or a list (5,50,500),
+# DURATION the seconds measured per step, DB sqlite or postgres; LOAD_ARGS more options of run.py.
+loadtest: PLAYERS = 1000
+loadtest: $(VENV)/.installed-load
+	$(BIN)/python tests/load/run.py --players $(PLAYERS) --duration $(DURATION) --db $(DB) $(LOAD_ARGS)
+
+$(VENV)/.installed-load: $(VENV)/.installed requirements/load.txt
+	$(BIN)/pip install --quiet -r requirements/load.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest-db.sqlite3* .pytest_cache .ruff_cache

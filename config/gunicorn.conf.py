@@ -1,7 +1,10 @@
 """gunicorn configuration, read from the environment (`gunicorn -c config/gunicorn.conf.py killer.wsgi`).
 
-gevent workers by default: each worker serves many slow phone connections at once while a request
-waits on the database. psycopg 3 cooperates with gevent once the worker has monkey-patched.
+gevent workers by default, as the product is designed: each worker serves many slow phone
+connections at once while a request waits on the database; psycopg 3 cooperates with gevent once the
+worker has monkey-patched. gthread workers served /api/me faster in our load tests, because their
+threads keep database connections between requests (README: Load tests and capacity):
+GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=8 with CONN_MAX_AGE=60 switches to them.
 """
 
 import multiprocessing
@@ -14,7 +17,9 @@ worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# Longer than the pages' 5 s poll (nginx's default is 75 s too): with gunicorn's default of 5 s the
+# server closed connections just as phones reused them, and 1 request in 20 waited 10 s at 500 players.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -9,7 +9,9 @@ import json
 import logging
 from functools import wraps
 
-from django.http import Http404, JsonResponse
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -35,8 +37,12 @@ def too_many_attempts(limited):
     return response
 
 
-def endpoint(method, *, fields=(), login=True):
-    """Checks the method, the body (a JSON object with only `fields`) and the session."""
+def endpoint(method, *, fields=(), login=True, etag=None):
+    """Checks the method, the body (a JSON object with only `fields`) and the session.
+
+    With `etag` (the view's name in its ETag), a poll whose If-None-Match is still current gets a
+    304 from the session and the cached game version alone, before the player is loaded.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -64,6 +70,8 @@ def endpoint(method, *, fields=(), login=True):
                 data, problem = _parse_body(request, fields)
                 if problem:
                     return error(problem, 400)
+            if etag and (tag := _session_etag(request, etag)) and _client_has(request, tag):
+                return _not_modified(tag)
             player = players.current_player(request)
             if login and player is None:
                 return error(_("Log in with your code first."), 401)
@@ -106,13 +114,40 @@ def csrf_failure(request, reason=""):
     return html_csrf_failure(request, reason)
 
 
-def _cached(request, tag, build):
-    """The JSON of `build()`, or a 304 when the client already has this version."""
-    if request.headers.get("If-None-Match") == tag:
-        response = JsonResponse({}, status=304)
-        response.content = b""
-    else:
-        response = JsonResponse(build())
+def _session_etag(request, view):
+    ids = players.current_ids(request)
+    if ids is None:
+        return None
+    player_id, game_id = ids
+    return state.etag_for(view, player_id, state.game_version(game_id))
+
+
+def _client_has(request, tag):
+    return request.headers.get("If-None-Match") == tag
+
+
+def _not_modified(tag):
+    response = HttpResponse(status=304)
+    del response["Content-Type"]
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _cached(request, tag, build, *, shared_key=None):
+    """The JSON of `build()`, or a 304 when the client already has this version.
+
+    With `shared_key` the JSON is the same for every player of the game at this version (the
+    leaderboard, the feed): it is built once and kept in the cache.
+    """
+    if _client_has(request, tag):
+        return _not_modified(tag)
+    body = cache.get(shared_key) if shared_key else None
+    if body is None:
+        body = json.dumps(build(), cls=DjangoJSONEncoder)
+        if shared_key:
+            cache.set(shared_key, body, state.VERSIONED_TIMEOUT)
+    response = HttpResponse(body, content_type="application/json")
     response["ETag"] = tag
     response["Cache-Control"] = "private, no-cache"
     return response
@@ -132,19 +167,31 @@ def logout(request, player, data):
     return JsonResponse({"ok": True})
 
 
-@endpoint("GET")
+@endpoint("GET", etag="me")
 def me(request, player, data):
     return _cached(request, state.etag(player, "me"), lambda: state.me(player))
 
 
-@endpoint("GET")
+@endpoint("GET", etag="leaderboard")
 def leaderboard(request, player, data):
-    return _cached(request, state.etag(player, "leaderboard"), lambda: state.leaderboard(player.game))
+    game = player.game
+    return _cached(
+        request,
+        state.etag(player, "leaderboard"),
+        lambda: state.leaderboard(game),
+        shared_key=state.versioned_key("leaderboard", game),
+    )
 
 
-@endpoint("GET")
+@endpoint("GET", etag="feed")
 def feed(request, player, data):
-    return _cached(request, state.etag(player, "feed"), lambda: state.feed(player.game))
+    game = player.game
+    return _cached(
+        request,
+        state.etag(player, "feed"),
+        lambda: state.feed(game),
+        shared_key=state.versioned_key("feed", game),
+    )
 
 
 @endpoint("POST", fields=("death_code",))

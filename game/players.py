@@ -8,6 +8,9 @@ from game.models import Player
 SESSION_KEY = "player_id"
 CODE_CHARACTERS = set(codes.ALPHABET)
 
+# The player's game, so that a poll can answer 304 without loading the player.
+GAME_SESSION_KEY = "game_id"
+
 
 def player_for_code(raw_code):
     """The player whose login code this is, or None."""
@@ -42,10 +45,19 @@ def log_in(request, player):
     # A new session key at login: a key planted before login is worthless after it.
     request.session.cycle_key()
     request.session[SESSION_KEY] = player.pk
+    request.session[GAME_SESSION_KEY] = player.game_id
 
 
 def log_out(request):
     request.session.flush()
+
+
+def current_ids(request):
+    """(player id, game id) from the session, without a query; None when logged out."""
+    player_id, game_id = request.session.get(SESSION_KEY), request.session.get(GAME_SESSION_KEY)
+    if player_id is None or game_id is None:
+        return None
+    return player_id, game_id
 
 
 def current_player(request):
@@ -53,4 +65,8 @@ def current_player(request):
     player_id = request.session.get(SESSION_KEY)
     if player_id is None:
         return None
-    return Player.objects.select_related("game", "target", "mission").filter(pk=player_id).first()
+    # get(), not first(): no ORDER BY to build on the busiest query.
+    try:
+        return Player.objects.select_related("game", "target", "mission").get(pk=player_id)
+    except Player.DoesNotExist:
+        return None

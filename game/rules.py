@@ -14,6 +14,7 @@ import random
 import secrets
 from collections import Counter
 from contextlib import contextmanager
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from game import audit, codes, validators
+from game import audit, codes, state, validators
 from game.models import Event, Game, Kill, Mission, Player
 
 rng = random.SystemRandom()
@@ -446,6 +447,8 @@ def _event(game, kind, actor, *, player=None, **data):
         game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
     )
     Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
+    # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
+    transaction.on_commit(partial(state.forget_game_version, game.pk))
 
 
 def _link_cycle(game, players):

@@ -4,24 +4,55 @@ A player sees their own target, mission, codes and kills, and public facts about
 (names, kill counts, who is out). Nothing here may ever reveal another living player's target.
 """
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import get_language
 
 from game import codes
-from game.models import Game, Kill, Player
+from game.models import Game, Player
 
 FEED_LENGTH = 50
+# What depends only on the game's version is cached under that version: it never goes stale.
+VERSIONED_TIMEOUT = 300
 
 
 def etag(player, view):
     """Changes whenever anything in the player's game changes (every rule bumps Game.version)."""
-    return f'"{view}-{player.pk}-{player.game.version}-{get_language()}"'
+    return etag_for(view, player.pk, player.game.version)
+
+
+def etag_for(view, player_id, version):
+    return f'"{view}-{player_id}-{version}-{get_language()}"'
+
+
+def game_version(game_id):
+    """The game's version, from the cache (no query) or the database (one query).
+
+    The rules forget it once they commit. A cache per process (locmem) forgets only in the process
+    that committed, so the others may answer 304 for GAME_VERSION_CACHE_SECONDS more: a poll sees
+    a change at worst that much later, never misses it.
+    """
+    key = f"game-version:{game_id}"
+    version = cache.get(key)
+    if version is None:
+        version = Game.objects.filter(pk=game_id).values_list("version", flat=True).first()
+        cache.set(key, version, settings.GAME_VERSION_CACHE_SECONDS)
+    return version
+
+
+def forget_game_version(game_id):
+    cache.delete(f"game-version:{game_id}")
+
+
+def versioned_key(view, game):
+    """A cache key for what every player of `game` sees alike at this version, in this language."""
+    return f"{view}:{game.pk}:{game.version}:{get_language()}"
 
 
 def me(player):
     game = player.game
     live = player.alive and game.is_live
-    against_me = Kill.objects.open().filter(victim=player).select_related("killer").first() if live else None
-    mine = Kill.objects.open().filter(killer=player).select_related("victim").first() if live else None
+    kills = _open_kills(game) if live else {}
     return {
         "player": {
             "id": player.pk,
@@ -38,8 +69,8 @@ def me(player):
         if live and player.target_id
         else None,
         "mission": player.mission.text if live and player.mission_id else None,
-        "kill_against_me": _kill(against_me, "killer") if against_me else None,
-        "my_kill": _kill(mine, "victim") if mine else None,
+        "kill_against_me": kills.get(("against", player.pk)),
+        "my_kill": kills.get(("mine", player.pk)),
     }
 
 
@@ -78,6 +109,15 @@ def feed(game):
 
 
 def _game(game):
+    key = versioned_key("game", game)
+    data = cache.get(key)
+    if data is None:
+        data = _game_uncached(game)
+        cache.set(key, data, VERSIONED_TIMEOUT)
+    return data
+
+
+def _game_uncached(game):
     winner = Player.objects.filter(pk=game.winner_id).values_list("name", flat=True).first()
     return {
         "id": game.pk,
@@ -88,6 +128,23 @@ def _game(game):
         "winner": winner,
         "alive": game.players.alive().count(),
     }
+
+
+def _open_kills(game):
+    """The game's open kills as each side sees them, by ("against" | "mine", player id).
+
+    One query per game version for all the players, instead of one per player and poll.
+    """
+    key = versioned_key("open-kills", game)
+    kills = cache.get(key)
+    if kills is None:
+        kills = {}
+        # Oldest first, so that the newest wins, as `.first()` on the newest-first ordering did.
+        for kill in game.kills.open().select_related("killer", "victim").order_by("created_at", "pk"):
+            kills[("against", kill.victim_id)] = _kill(kill, "killer")
+            kills[("mine", kill.killer_id)] = _kill(kill, "victim")
+        cache.set(key, kills, VERSIONED_TIMEOUT)
+    return kills
 
 
 def _kill(kill, other):

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from killer.views import admin_login, health
+from killer.views import admin_login, health, ping
 
 urlpatterns = [
     path("health", health, name="health"),
     # Before admin.site.urls, so that the admin's own login page is the rate-limited one.
     path("admin/login/", admin_login, name="admin_login"),
+    path("api/ping", ping, name="ping"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("game.urls")),

@@ -69,3 +69,8 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"error": _("Internal error")}, status=500)
     return defaults.server_error(request)
+
+
+def ping(request):
+    """The cheapest Django view, through the same middleware: the load tests' yardstick for /api/me."""
+    return JsonResponse({"ok": True})

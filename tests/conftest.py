@@ -4,6 +4,7 @@ hunter → killer → victim → bystander → hunter."""
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from game import rules
@@ -33,6 +34,12 @@ def chain_from(player):
 def fresh(obj):
     obj.refresh_from_db()
     return obj
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages are keyed by game and version, and a rolled-back game's id comes back."""
+    cache.clear()
 
 
 @pytest.fixture

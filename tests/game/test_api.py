@@ -60,12 +60,13 @@ def test_me_shows_my_target_mission_and_death_code(client, cast):
     assert me["game"]["status"] == "running"
 
 
-def test_me_answers_304_until_the_game_changes(client, cast):
+def test_me_answers_304_until_the_game_changes(client, cast, django_capture_on_commit_callbacks):
     login(client, cast.victim)
     first = client.get("/api/me")
     tag = first["ETag"]
     assert client.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
-    rules.kill_declare(killer=cast.killer, actor="killer")
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.kill_declare(killer=cast.killer, actor="killer")
     changed = client.get("/api/me", HTTP_IF_NONE_MATCH=tag)
     assert changed.status_code == 200
     assert changed.json()["kill_against_me"]["killer"] == cast.killer.name

@@ -1,0 +1,103 @@
+"""What a poll costs: the 304 of an unchanged game, the 200 of a changed one, and the caches between."""
+
+import pytest
+
+from game import rules, state
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def polling(client, cast):
+    """The victim's client, polled once: it holds the current ETag and the game's version is cached."""
+    login(client, cast.victim)
+    client.tag = client.get("/api/me")["ETag"]
+    client.get("/api/me", HTTP_IF_NONE_MATCH=client.tag)
+    return client
+
+
+def test_a_304_costs_only_the_session_query(polling, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the session; the game's version comes from the cache
+        assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
+
+
+def test_a_304_reads_the_version_once_when_it_is_not_cached(polling, cast, django_assert_num_queries):
+    state.forget_game_version(cast.game.pk)
+    with django_assert_num_queries(2):
+        assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
+
+
+def test_a_200_costs_two_queries(polling, django_assert_num_queries):
+    # The session, and the player with their game, target and mission. The game's public facts
+    # (winner, players alive) and its open kills are cached for this version.
+    with django_assert_num_queries(2):
+        assert polling.get("/api/me").status_code == 200
+
+
+def test_the_open_kills_are_read_once_per_version_for_everyone(client, cast, django_assert_num_queries):
+    kill = rules.kill_declare(killer=cast.killer, actor="killer")
+    killer = login(type(client)(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
+    assert killer.get("/api/me").json()["my_kill"]["id"] == kill.pk
+    login(client, cast.victim)
+    with django_assert_num_queries(2):
+        assert client.get("/api/me").json()["kill_against_me"]["id"] == kill.pk
+
+
+def test_a_kill_makes_the_next_poll_a_200_once_committed(polling, cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.kill_declare(killer=cast.killer, actor="killer")
+    changed = polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag)
+    assert changed.status_code == 200
+    assert changed.json()["kill_against_me"]["killer"] == cast.killer.name
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
+
+
+def test_the_version_is_forgotten_only_after_the_commit(polling, cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        rules.kill_declare(killer=cast.killer, actor="killer")
+        # Before the commit the old version is still the truth for other requests.
+        assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 200
+
+
+def test_a_poll_from_an_older_session_without_the_game_loads_the_player(client, cast):
+    login(client, cast.victim)
+    tag = client.get("/api/me")["ETag"]
+    session = client.session
+    del session["game_id"]
+    session.save()
+    assert client.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+
+def test_a_logged_out_poll_is_401_whatever_its_etag(polling):
+    polling.post("/api/logout", content_type="application/json")
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 401
+
+
+def test_the_leaderboard_is_built_once_per_version(client, cast, django_assert_num_queries):
+    login(client, cast.victim).get("/api/leaderboard")
+    other = login(type(client)(HTTP_ACCEPT_LANGUAGE="en"), cast.bystander)
+    with django_assert_num_queries(2):  # the session and the player: the JSON comes from the cache
+        assert other.get("/api/leaderboard").status_code == 200
+
+
+def test_the_leaderboard_changes_with_a_kill(client, cast):
+    login(client, cast.bystander)
+    before = client.get("/api/leaderboard").json()
+    rules.death_report(victim=cast.victim, actor="victim")
+    after = client.get("/api/leaderboard").json()
+    assert [p["kills"] for p in before["players"]] == [0, 0, 0, 0]
+    assert after["players"][0] == {**after["players"][0], "name": cast.killer.name, "kills": 1}
+    assert after["game"]["alive"] == 3
+
+
+def test_a_304_costs_no_query_with_sessions_in_the_cache(client, cast, settings, django_assert_num_queries):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    login(client, cast.victim)
+    tag = client.get("/api/me")["ETag"]
+    client.get("/api/me", HTTP_IF_NONE_MATCH=tag)
+    with django_assert_num_queries(0):
+        assert client.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
