@@ -36,6 +36,7 @@ CAPACITY_P95_MS = 100  # a step within this (and without errors) counts toward t
 SETTLE_SECONDS = 8
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/"
 REDIS_URL = "redis://127.0.0.1:6379/3"
+SHEETS_PORT = 8799
 
 
 def main():
@@ -93,7 +94,7 @@ def parse_args():
     parser.add_argument(
         "--with-sync",
         action="store_true",
-        help="also run `manage.py sync_sheets --loop --interval 30` beside the server, if it exists",
+        help="also run `manage.py sync_sheets --loop --interval 30` beside the server, against the stand-in",
     )
     return parser.parse_args()
 
@@ -209,22 +210,31 @@ class Server:
 
 
 class Sync:
-    """The Sheets sync running beside the server, when the command exists (it is written elsewhere)."""
+    """`sync_sheets --loop --interval 30` beside the server, as on a game night, syncing the load
+    test's game with a spreadsheet on the local Sheets API stand-in (set up as `make run` does)."""
 
     def __init__(self, env, out, *, enabled):
-        self.env, self.out, self.enabled = env, out, enabled
-        self.processes = []
+        self.env = dict(
+            env,
+            SHEETS_API_URL=f"http://127.0.0.1:{SHEETS_PORT}",
+            SHEETS_CREDENTIALS_FILE=str(out / "sheets-credentials.json"),
+        )
+        self.out, self.enabled = out, enabled
+        self.processes = []  # measured with the server
+        self.stand_in = None  # plays Google: not measured
 
     def __enter__(self):
         if not self.enabled:
             return self
-        known = subprocess.run(
-            [BIN / "python", "manage.py", "help", "sync_sheets"], cwd=ROOT, env=self.env, capture_output=True
-        )
-        if known.returncode != 0:
-            print("--with-sync: there is no sync_sheets command on this branch; running without it.")
-            return self
         log = (self.out / "sync.log").open("w")
+        self.stand_in = subprocess.Popen(
+            [BIN / "python", "manage.py", "sheets_emulator", "--port", str(SHEETS_PORT)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        subprocess.run([BIN / "python", "manage.py", "sheets_demo"], cwd=ROOT, env=self.env, check=True)
         self.processes = [
             subprocess.Popen(
                 [BIN / "python", "manage.py", "sync_sheets", "--loop", "--interval", "30"],
@@ -237,7 +247,7 @@ class Sync:
         return self
 
     def __exit__(self, *exc):
-        for process in self.processes:
+        for process in self.processes + ([self.stand_in] if self.stand_in else []):
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
 
