@@ -174,23 +174,22 @@ def me(request, player, data):
 
 @endpoint("GET", etag="leaderboard")
 def leaderboard(request, player, data):
-    game = player.game
-    return _cached(
-        request,
-        state.etag(player, "leaderboard"),
-        lambda: state.leaderboard(game),
-        shared_key=state.versioned_key("leaderboard", game),
-    )
+    return _game_wide(request, player, "leaderboard", state.leaderboard)
 
 
 @endpoint("GET", etag="feed")
 def feed(request, player, data):
+    return _game_wide(request, player, "feed", state.feed)
+
+
+def _game_wide(request, player, view, build):
+    """What every player of the game sees alike: built once per game version, kept in the cache."""
     game = player.game
     return _cached(
         request,
-        state.etag(player, "feed"),
-        lambda: state.feed(game),
-        shared_key=state.versioned_key("feed", game),
+        state.etag(player, view),
+        lambda: build(game),
+        shared_key=state.versioned_key(view, game),
     )
 
 
