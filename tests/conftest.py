@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from game import rules
 from game.models import Game, Mission, Player
@@ -19,6 +20,38 @@ def make_game(*, players=4, missions=6, start=False, **options):
         rules.game_start(game=game, actor="test")
         game.refresh_from_db()
     return game
+
+
+FIXED_CHAIN = ["Killer", "Victim", "Bystander", "Hunter"]
+
+
+def start_fixed_chain(game):
+    """Add Killer → Victim → Bystander → Hunter → Killer to `game`, holding its missions in turn, and
+    mark it running. Set up directly so tests can name who hunts whom; games start through the rules."""
+    missions = list(game.missions.order_by("pk"))
+    players = [
+        Player.objects.create(
+            game=game, name=name, email=f"{name.lower()}@example.org", mission=missions[i % len(missions)]
+        )
+        for i, name in enumerate(FIXED_CHAIN)
+    ]
+    link_cycle(players)
+    game.status = Game.Status.RUNNING
+    game.started_at = timezone.now()
+    game.save()
+    return game
+
+
+def link_cycle(players):
+    """Each player hunts the next; the last hunts the first. Test setup only: games use the rules."""
+    for i, player in enumerate(players):
+        player.target = players[(i + 1) % len(players)]
+    Player.objects.bulk_update(players, ["target"])
+
+
+def fixed_cast(game):
+    """The players of a fixed chain by role: fixed_cast(game)["victim"]."""
+    return {p.name.lower(): p for p in game.players.all()}
 
 
 def chain_from(player):

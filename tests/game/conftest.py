@@ -2,15 +2,15 @@
 
 Names differ from the fixtures in tests/conftest.py (`gm_user`, `running_game`) so as not to shadow them.
 
-The chain of `running_game` is fixed so tests can name who hunts whom:
-killer → victim → bystander → hunter → killer.
+The chain of `running_game` is fixed (tests/conftest.py: start_fixed_chain) so tests can name who
+hunts whom: killer → victim → bystander → hunter → killer.
 """
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.utils import timezone
 
 from game.models import Event, Game, Kill, Mission, Player
+from tests.conftest import fixed_cast, link_cycle, start_fixed_chain
 
 
 @pytest.fixture
@@ -46,50 +46,29 @@ def setup_game(db):
     return game
 
 
-def link_cycle(players):
-    """Each player hunts the next; the last hunts the first. Test setup only: games use the rules."""
-    for i, player in enumerate(players):
-        player.target = players[(i + 1) % len(players)]
-    Player.objects.bulk_update(players, ["target"])
-
-
 @pytest.fixture
 def running_game(setup_game):
-    game = setup_game
-    missions = list(game.missions.all())
-    players = [
-        Player.objects.create(game=game, name=name, mission=missions[i % len(missions)])
-        for i, name in enumerate(["Killer", "Victim", "Bystander", "Hunter"])
-    ]
-    link_cycle(players)
-    game.status = Game.Status.RUNNING
-    game.started_at = timezone.now()
-    game.save()
-    return game
-
-
-def cast(game):
-    return {p.name.lower(): p for p in game.players.all()}
+    return start_fixed_chain(setup_game)
 
 
 @pytest.fixture
 def killer(running_game):
-    return cast(running_game)["killer"]
+    return fixed_cast(running_game)["killer"]
 
 
 @pytest.fixture
 def victim(running_game):
-    return cast(running_game)["victim"]
+    return fixed_cast(running_game)["victim"]
 
 
 @pytest.fixture
 def bystander(running_game):
-    return cast(running_game)["bystander"]
+    return fixed_cast(running_game)["bystander"]
 
 
 @pytest.fixture
 def hunter(running_game):
-    return cast(running_game)["hunter"]
+    return fixed_cast(running_game)["hunter"]
 
 
 def snapshot(game):

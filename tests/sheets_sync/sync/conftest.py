@@ -7,10 +7,10 @@ Every test talks to the `sheets_emulator` fixture (tests/sheets_sync/conftest.py
 import json
 
 import pytest
-from django.utils import timezone
 
-from game.models import Game, Mission, Player
+from game.models import Game, Mission
 from sheets_sync.models import GameSheet
+from tests.conftest import fixed_cast, start_fixed_chain
 from tests.sheets_sync.sync.helpers import sync
 
 
@@ -29,34 +29,19 @@ def sheets_settings(settings, sheets_emulator, tmp_path):
 @pytest.fixture
 def game(db):
     game = Game.objects.create(name="Spring game")
-    missions = [Mission.objects.create(game=game, text=text) for text in ("Say banana", "Get a high five")]
-    players = [
-        Player.objects.create(
-            game=game, name=name, email=f"{name.lower()}@example.org", mission=missions[i % 2]
-        )
-        for i, name in enumerate(["Killer", "Victim", "Bystander", "Hunter"])
-    ]
-    for i, player in enumerate(players):
-        player.target = players[(i + 1) % len(players)]
-    Player.objects.bulk_update(players, ["target"])
-    game.status = Game.Status.RUNNING
-    game.started_at = timezone.now()
-    game.save()
-    return game
-
-
-def cast(game):
-    return {p.name.lower(): p for p in game.players.all()}
+    for text in ("Say banana", "Get a high five"):
+        Mission.objects.create(game=game, text=text)
+    return start_fixed_chain(game)
 
 
 @pytest.fixture
 def killer(game):
-    return cast(game)["killer"]
+    return fixed_cast(game)["killer"]
 
 
 @pytest.fixture
 def victim(game):
-    return cast(game)["victim"]
+    return fixed_cast(game)["victim"]
 
 
 @pytest.fixture
