@@ -175,8 +175,15 @@ class PlayerAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            # Only what the form edits: a full save would write back a target a rule changed meanwhile.
-            obj.save(update_fields=["name", "email", "group"])
+            # Through the rules: an Event, and the pages that show the name are told. (A full save
+            # would also write back a target or version a rule changed meanwhile.)
+            rules.player_update(
+                player=obj,
+                actor=rules.actor_for_user(request.user),
+                name=obj.name,
+                email=obj.email,
+                group=obj.group,
+            )
             return
         # A new player in a live game must go into the cycle, so adding one is a rule.
         player = rules.player_join(

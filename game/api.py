@@ -41,15 +41,19 @@ def endpoint(method, *, fields=(), login=True, etag=None):
     """Checks the method, the body (a JSON object with only `fields`) and the session.
 
     With `etag` (the view's name in its ETag), a poll whose If-None-Match is still current gets a
-    304 from the session and the cached game version alone, before the player is loaded.
+    304 from the session and a cached version alone, before the player is loaded.
     """
 
     def decorator(view):
         @wraps(view)
         @never_cache
-        @ensure_csrf_cookie
         def wrapper(request, *args, **kwargs):
             try:
+                # The poll of an unchanged page, first: it needs neither the player nor a CSRF cookie
+                # (the answer that gave the client its ETag set one).
+                polled = etag and request.method == "GET" and "If-None-Match" in request.headers
+                if polled and (tag := _session_etag(request, etag)) and _client_has(request, tag):
+                    return _not_modified(tag)
                 return handle(request, *args, **kwargs)
             except rules.RuleError as refused:
                 return error(refused.message, refused.status)
@@ -62,6 +66,7 @@ def endpoint(method, *, fields=(), login=True, etag=None):
                 logger.exception("Internal error in %s %s", request.method, request.path)
                 return error(_("Internal error"), 500)
 
+        @ensure_csrf_cookie
         def handle(request, *args, **kwargs):
             if request.method != method:
                 return error(_("Method not allowed."), 405)
@@ -70,8 +75,6 @@ def endpoint(method, *, fields=(), login=True, etag=None):
                 data, problem = _parse_body(request, fields)
                 if problem:
                     return error(problem, 400)
-            if etag and (tag := _session_etag(request, etag)) and _client_has(request, tag):
-                return _not_modified(tag)
             player = players.current_player(request)
             if login and player is None:
                 return error(_("Log in with your code first."), 401)
@@ -116,10 +119,7 @@ def csrf_failure(request, reason=""):
 
 def _session_etag(request, view):
     ids = players.current_ids(request)
-    if ids is None:
-        return None
-    player_id, game_id = ids
-    return state.etag_for(view, player_id, state.game_version(game_id))
+    return state.session_etag(view, *ids) if ids else None
 
 
 def _client_has(request, tag):
@@ -169,7 +169,7 @@ def logout(request, player, data):
 
 @endpoint("GET", etag="me")
 def me(request, player, data):
-    return _cached(request, state.etag(player, "me"), lambda: state.me(player))
+    return _cached(request, state.me_etag(player), lambda: state.me(player))
 
 
 @endpoint("GET", etag="leaderboard")
@@ -187,7 +187,7 @@ def _game_wide(request, player, view, build):
     game = player.game
     return _cached(
         request,
-        state.etag(player, view),
+        state.game_etag(player, view),
         lambda: build(game),
         shared_key=state.versioned_key(view, game),
     )

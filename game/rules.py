@@ -6,8 +6,8 @@ on SQLite the IMMEDIATE transaction already holds the database's write lock), th
 needs, checks it and writes. Two requests on the same game therefore run one after the other and the
 second sees what the first did. Nothing in here talks to the network.
 
-Every change writes an Event and bumps `Game.version`, which player pages use to know that
-something changed.
+Every change writes an Event and bumps `Game.version`, and `Player.version` for each player whose own
+page it changes (everyone's, unless the rule says whose): the ETags player pages poll with.
 """
 
 import random
@@ -19,7 +19,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,7 +204,15 @@ def kill_declare(*, killer: Player, actor: str) -> Kill:
             mission_text=_mission_text(killer),
             method=Kill.Method.DECLARED,
         )
-        _event(game, "kill_declared", actor, player=killer, kill=kill.pk, victim=victim.pk)
+        _event(
+            game,
+            "kill_declared",
+            actor,
+            player=killer,
+            touched=[killer, victim],
+            kill=kill.pk,
+            victim=victim.pk,
+        )
         if game.confirmation_mode == Game.ConfirmationMode.AUTOMATIC:
             _confirm(game, kill, actor)
         return kill
@@ -230,7 +238,14 @@ def kill_deny(*, kill: Kill, actor: str) -> Kill:
             raise RuleError(_("This kill is no longer waiting for an answer."))
         kill.status = Kill.Status.DENIED
         kill.save(update_fields=["status"])
-        _event(game, "kill_denied", actor, player=kill.victim, kill=kill.pk)
+        _event(
+            game,
+            "kill_denied",
+            actor,
+            player=kill.victim,
+            touched=[kill.killer_id, kill.victim_id],
+            kill=kill.pk,
+        )
         return kill
 
 
@@ -241,7 +256,7 @@ def kill_reject(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         if kill.status not in Kill.OPEN_STATUSES:
             raise RuleError(_("This kill is no longer waiting for an answer."))
         _close(kill, Kill.Status.CANCELLED, actor, reason)
-        _event(game, "kill_rejected", actor, player=kill.killer, kill=kill.pk, reason=reason)
+        _event(game, "kill_rejected", actor, player=kill.killer, touched=[], kill=kill.pk, reason=reason)
         return kill
 
 
@@ -317,12 +332,14 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         killer.save(update_fields=["target", "mission", "kill_count"])
         _close(kill, Kill.Status.CANCELLED, actor, reason)
         _cancel_stale_kills(game, actor)
+        touched = [killer, victim]
         if game.status == Game.Status.FINISHED:
             game.status = Game.Status.RUNNING
             game.winner = None
             game.finished_at = None
             game.save(update_fields=["status", "winner", "finished_at"])
-        _event(game, "kill_undone", actor, player=victim, kill=kill.pk, reason=reason)
+            touched = None  # everyone's page: the game runs again
+        _event(game, "kill_undone", actor, player=victim, touched=touched, kill=kill.pk, reason=reason)
         return kill
 
 
@@ -338,7 +355,7 @@ def player_join(*, game: Game, name: str, actor: str, email: str = "", group: st
         player = Player.objects.create(game=game, name=name, email=email, group=group)
         if game.is_live:
             _insert(game, player, after=None, actor=actor)
-        _event(game, "player_joined", actor, player=player)
+        _event(game, "player_joined", actor, player=player, touched=[player])
         return player
 
 
@@ -360,7 +377,7 @@ def player_drop_out(*, player: Player, actor: str) -> Player:
             hunter.target_id = None if target_id == hunter.pk else target_id
             hunter.save(update_fields=["target"])
             _cancel_stale_kills(game, actor)
-        _event(game, "player_dropped_out", actor, player=player)
+        _event(game, "player_dropped_out", actor, player=player, touched=[player, hunter])
         _finish_if_won(game, actor)
         return player
 
@@ -381,7 +398,9 @@ def player_revive(*, player: Player, actor: str, after: Player | None = None) ->
         player.eliminated_at = None
         player.save(update_fields=["alive", "dropped_out", "eliminated_at"])
         _insert(game, player, after=after, actor=actor)
-        _event(game, "player_revived", actor, player=player, after=after.pk if after else None)
+        _event(
+            game, "player_revived", actor, player=player, touched=[player], after=after.pk if after else None
+        )
         return player
 
 
@@ -397,7 +416,7 @@ def player_new_codes(*, player: Player, actor: str, login: bool = True, death: b
             player.death_code = codes.new_death_code()
             fields.append("death_code")
         player.save(update_fields=fields)
-        _event(game, "codes_regenerated", actor, player=player, codes=fields)
+        _event(game, "codes_regenerated", actor, player=player, touched=[player], codes=fields)
         return player
 
 
@@ -442,13 +461,26 @@ def _mission_text(player):
     return player.mission.text if player.mission_id else ""
 
 
-def _event(game, kind, actor, *, player=None, **data):
+def _event(game, kind, actor, *, player=None, touched=None, **data):
+    """Log the change and bump the versions polls compare: the game's, and those of the `touched`
+    players (whose own page it changes), or of all its players when `touched` is None."""
     Event.objects.create(
         game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
     )
     Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
+    _touch(game.pk, touched)
+
+
+def _touch(game_id, players):
+    """Bump the version of `players` (Players or ids; None: all the game's players)."""
+    if players is None:
+        Player.objects.filter(game_id=game_id).update(version=F("version") + 1)
+        ids = None
+    else:
+        ids = {getattr(player, "pk", player) for player in players if player is not None}
+        Player.objects.filter(pk__in=ids).update(version=F("version") + 1)
     # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
-    transaction.on_commit(partial(state.forget_game_version, game.pk))
+    transaction.on_commit(partial(state.forget_versions, game_id, ids))
 
 
 def _link_cycle(game, players):
@@ -494,6 +526,7 @@ def _insert(game, player, *, after, actor):
     player.save(update_fields=["target", "mission"])
     after.target = player
     after.save(update_fields=["target"])
+    _touch(game.pk, [after, player])
     _cancel_stale_kills(game, actor)
 
 
@@ -539,6 +572,7 @@ def _confirm(game, kill, actor):
         "kill_confirmed",
         actor,
         player=victim,
+        touched=[killer, victim],
         kill=kill.pk,
         killer=killer.pk,
         method=kill.method,
@@ -552,6 +586,7 @@ def _close(kill, status, actor, reason):
     kill.resolved_at = timezone.now()
     kill.resolved_by = actor
     kill.save()
+    _touch(kill.game_id, [kill.killer_id, kill.victim_id])  # both see the kill on their page
 
 
 def _cancel_stale_kills(game, actor):
@@ -668,7 +703,13 @@ def player_update(
         for field, (_old, new) in changes.items():
             setattr(player, field, new)
         player.save(update_fields=list(changes))
-        _event(game, "player_updated", actor, player=player, changes=changes)
+        # Their hunter sees their name and group, and so does the other side of a kill on them.
+        open_kills = Kill.objects.open().filter(Q(killer=player) | Q(victim=player))
+        touched = [player, *game.players.filter(target=player)]
+        touched += [pk for kill in open_kills for pk in (kill.killer_id, kill.victim_id)]
+        if game.winner_id == player.pk:
+            touched = None  # everyone sees the winner's name
+        _event(game, "player_updated", actor, player=player, touched=touched, changes=changes)
         return player
 
 
@@ -677,7 +718,7 @@ def mission_add(*, game: Game, text: str, actor: str) -> Mission:
     with _locked_game(game.pk) as game:
         mission_check_text(text)
         mission = Mission.objects.create(game=game, text=text)
-        _event(game, "mission_added", actor, mission=mission.pk, text=text)
+        _event(game, "mission_added", actor, touched=[], mission=mission.pk, text=text)
         return mission
 
 
@@ -690,7 +731,10 @@ def mission_update(*, mission: Mission, text: str, actor: str) -> Mission:
             return mission
         old, mission.text = mission.text, text
         mission.save(update_fields=["text"])
-        _event(game, "mission_updated", actor, mission=mission.pk, changes={"text": [old, text]})
+        holders = game.players.filter(mission=mission)
+        _event(
+            game, "mission_updated", actor, touched=holders, mission=mission.pk, changes={"text": [old, text]}
+        )
         return mission
 
 

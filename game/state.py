@@ -16,32 +16,50 @@ FEED_LENGTH = 50
 VERSIONED_TIMEOUT = 300
 
 
-def etag(player, view):
+def me_etag(player):
+    """Changes whenever what `player` sees on their own page changes (the rules bump Player.version)."""
+    return _etag("me", player.pk, player.version)
+
+
+def game_etag(player, view):
     """Changes whenever anything in the player's game changes (every rule bumps Game.version)."""
-    return etag_for(view, player.pk, player.game.version)
+    return _etag(view, player.pk, player.game.version)
 
 
-def etag_for(view, player_id, version):
+def session_etag(view, player_id, game_id):
+    """The ETag `player_id` would get now, from the cache (no query) or one small query; None when
+    the player or game is gone. A poll that already has it gets a 304 without loading the player."""
+    if view == "me":
+        version = _version(f"player-version:{player_id}", Player, player_id)
+    else:
+        version = _version(f"game-version:{game_id}", Game, game_id)
+    return None if version is None else _etag(view, player_id, version)
+
+
+def _etag(view, player_id, version):
     return f'"{view}-{player_id}-{version}-{get_language()}"'
 
 
-def game_version(game_id):
-    """The game's version, from the cache (no query) or the database (one query).
+def _version(key, model, pk):
+    """A row's version, from the cache or the database.
 
     The rules forget it once they commit. A cache per process (locmem) forgets only in the process
-    that committed, so the others may answer 304 for GAME_VERSION_CACHE_SECONDS more: a poll sees
-    a change at worst that much later, never misses it.
+    that committed, so the others may answer 304 for VERSION_CACHE_SECONDS more: a poll sees a
+    change at worst that much later, never misses it. A shared cache (Redis) forgets everywhere.
     """
-    key = f"game-version:{game_id}"
     version = cache.get(key)
     if version is None:
-        version = Game.objects.filter(pk=game_id).values_list("version", flat=True).first()
-        cache.set(key, version, settings.GAME_VERSION_CACHE_SECONDS)
+        version = model.objects.filter(pk=pk).order_by().values_list("version", flat=True).first()
+        if version is not None:
+            cache.set(key, version, settings.VERSION_CACHE_SECONDS)
     return version
 
 
-def forget_game_version(game_id):
-    cache.delete(f"game-version:{game_id}")
+def forget_versions(game_id, player_ids):
+    """After a commit: the game's version, and those of `player_ids` (None: all its players)."""
+    if player_ids is None:
+        player_ids = Player.objects.filter(game_id=game_id).values_list("pk", flat=True)
+    cache.delete_many([f"game-version:{game_id}", *(f"player-version:{pk}" for pk in player_ids)])
 
 
 def versioned_key(view, game):
@@ -90,7 +108,7 @@ def leaderboard(game):
     rows.sort(key=lambda row: not row["winner"])
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    return {"game": _game(game), "players": rows}
+    return {"game": {**_game(game), "alive": sum(row["alive"] for row in rows)}, "players": rows}
 
 
 def feed(game):
@@ -126,7 +144,6 @@ def _game_uncached(game):
         "status_label": str(Game.Status(game.status).label),
         "confirmation_mode": game.confirmation_mode,
         "winner": winner,
-        "alive": game.players.alive().count(),
     }
 
 

@@ -95,7 +95,7 @@ def dashboard(request, player):
     return render(
         request,
         "game/dashboard.html",
-        {"me": state.me(player), "etag": state.etag(player, "me"), "player": player},
+        {"me": state.me(player), "poll": ("api_me", state.me_etag(player)), "player": player},
     )
 
 
@@ -107,7 +107,7 @@ def leaderboard(request, player):
         {
             "board": state.leaderboard(player.game),
             "feed": state.feed(player.game),
-            "etag": state.etag(player, "me"),
+            "poll": ("api_leaderboard", state.game_etag(player, "leaderboard")),
         },
     )
 

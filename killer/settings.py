@@ -90,8 +90,14 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-# How long a worker trusts its cached copy of a game's version, the ETag of the polls (game/state.py).
-GAME_VERSION_CACHE_SECONDS = env.int("GAME_VERSION_CACHE_SECONDS", default=2)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "killer.cache.RedisCache"  # one Redis client per process
+# How long a worker trusts its cached copy of a game's or player's version, the ETags of the polls
+# (game/state.py). The rules forget a version when they commit: in every worker with a shared cache
+# (Redis), only in their own with a cache per process (locmem), where the others keep theirs this long.
+VERSION_CACHE_SECONDS = env.int(
+    "VERSION_CACHE_SECONDS", default=2 if CACHES["default"]["BACKEND"].endswith("LocMemCache") else 300
+)
 # `db` by default. With a cache shared by all workers and servers (CACHE_URL=redis://...),
 # `django.contrib.sessions.backends.cached_db` saves a query per request (README: Load tests).
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")

@@ -1,5 +1,6 @@
 """Random games: whatever sequence of operations players and game masters throw at a game, the
-alive players of a running game form exactly one cycle and every one of them has a mission."""
+alive players of a running game form exactly one cycle and every one of them has a mission, and
+a player's page never changes without its ETag (Player.version) changing too."""
 
 import contextlib
 import os
@@ -11,8 +12,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from game import rules
-from game.models import Game, Kill, Player
+from game import rules, state
+from game.models import Game, Kill, Mission, Player
 from tests.conftest import make_game
 
 EXAMPLES = int(os.environ.get("KILLER_STATEFUL_EXAMPLES", 150))
@@ -24,6 +25,7 @@ class GameMachine(RuleBasedStateMachine):
         # Hypothesis replays examples to shrink them: the rules' shuffles must replay too.
         rules.rng = random.Random(0)
         self.game = make_game(players=6, missions=4, start=True)
+        self.pages = {}  # player id -> (ETag, page) as last seen
 
     def pick(self, data, queryset):
         pks = list(queryset.values_list("pk", flat=True))
@@ -91,6 +93,41 @@ class GameMachine(RuleBasedStateMachine):
     def game_master(self, data):
         action = data.draw(st.sampled_from([rules.game_reshuffle, rules.game_pause, rules.game_resume]))
         self.attempt(lambda: action(game=self.game, actor="gm"))
+
+    @rule(data=st.data(), name=st.sampled_from(["Alex", "Sam"]), group=st.sampled_from(["", "B"]))
+    def rename(self, data, name, group):
+        player = self.pick(data, self.game.players.all())
+        self.attempt(lambda: rules.player_update(player=player, actor="gm", name=name, group=group))
+
+    @rule(data=st.data(), text=st.sampled_from(["Hold my cup", "Say banana"]))
+    def reword(self, data, text):
+        mission = data.draw(st.sampled_from(list(Mission.objects.filter(game=self.game))))
+        self.attempt(lambda: rules.mission_update(mission=mission, text=text, actor="gm"))
+
+    @rule(data=st.data())
+    def new_codes(self, data):
+        player = self.pick(data, self.game.players.all())
+        self.attempt(lambda: rules.player_new_codes(player=player, actor="gm", login=False))
+
+    @rule(mode=st.sampled_from(Game.ConfirmationMode.values))
+    def options(self, mode):
+        self.attempt(
+            lambda: rules.game_set_options(
+                game=self.game,
+                actor="gm",
+                confirmation_mode=mode,
+                feed_names_killers=True,
+                killer_inherits_mission=False,
+            )
+        )
+
+    @invariant()
+    def a_page_changes_only_with_its_etag(self):
+        for player in Player.objects.filter(game=self.game).select_related("game", "target", "mission"):
+            tag, page = state.me_etag(player), state.me(player)
+            if player.pk in self.pages and self.pages[player.pk][0] == tag:
+                assert self.pages[player.pk][1] == page, f"{player}'s page changed under the same ETag"
+            self.pages[player.pk] = (tag, page)
 
     @invariant()
     def chain_is_one_cycle(self):

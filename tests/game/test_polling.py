@@ -23,14 +23,14 @@ def test_a_304_costs_only_the_session_query(polling, django_assert_num_queries):
 
 
 def test_a_304_reads_the_version_once_when_it_is_not_cached(polling, cast, django_assert_num_queries):
-    state.forget_game_version(cast.game.pk)
+    state.forget_versions(cast.game.pk, [cast.victim.pk])
     with django_assert_num_queries(2):
         assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
 
 
 def test_a_200_costs_two_queries(polling, django_assert_num_queries):
     # The session, and the player with their game, target and mission. The game's public facts
-    # (winner, players alive) and its open kills are cached for this version.
+    # (name, status, winner) and its open kills are cached for this version.
     with django_assert_num_queries(2):
         assert polling.get("/api/me").status_code == 200
 
@@ -53,14 +53,57 @@ def test_a_kill_makes_the_next_poll_a_200_once_committed(polling, cast, django_c
     assert polling.get("/api/me", HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
 
 
+def test_a_kill_changes_only_the_pages_it_changes(client, cast, django_capture_on_commit_callbacks):
+    """At 5,000 players a kill must not turn every poll into a 200: only the killer's and victim's."""
+    phones = {role: login(type(client)(), getattr(cast, role)) for role in ("killer", "victim", "bystander")}
+    tags = {role: phone.get("/api/me")["ETag"] for role, phone in phones.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.death_report(victim=cast.victim, actor="victim")
+    status = {
+        role: phone.get("/api/me", HTTP_IF_NONE_MATCH=tags[role]).status_code
+        for role, phone in phones.items()
+    }
+    assert status == {"killer": 200, "victim": 200, "bystander": 304}
+
+
+def test_a_change_to_the_game_changes_every_page(client, cast, django_capture_on_commit_callbacks):
+    phones = [login(type(client)(), player) for player in (cast.killer, cast.bystander)]
+    tags = [phone.get("/api/me")["ETag"] for phone in phones]
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.game_pause(game=cast.game, actor="gm")
+    for phone, tag in zip(phones, tags, strict=True):
+        changed = phone.get("/api/me", HTTP_IF_NONE_MATCH=tag)
+        assert (changed.status_code, changed.json()["game"]["status"]) == (200, "paused")
+
+
+def test_a_new_name_changes_the_pages_that_show_it(client, cast, django_capture_on_commit_callbacks):
+    rules.kill_declare(killer=cast.hunter, actor="hunter")  # the killer sees the hunter's name
+    phones = {role: login(type(client)(), getattr(cast, role)) for role in ("victim", "bystander", "killer")}
+    tags = {role: phone.get("/api/me")["ETag"] for role, phone in phones.items()}
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.player_update(player=cast.hunter, actor="gm", name="Renamed")
+    status = {
+        role: phone.get("/api/me", HTTP_IF_NONE_MATCH=tags[role]).status_code
+        for role, phone in phones.items()
+    }
+    # The bystander hunts the hunter; the killer has the hunter's kill to answer; the victim neither.
+    assert status == {"victim": 304, "bystander": 200, "killer": 200}
+
+
 def test_the_version_is_forgotten_only_after_the_commit(polling, cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         rules.kill_declare(killer=cast.killer, actor="killer")
         # Before the commit the old version is still the truth for other requests.
         assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
-    assert len(callbacks) == 1
-    callbacks[0]()
+    assert callbacks
+    for callback in callbacks:
+        callback()
     assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 200
+
+
+def test_a_304_sets_no_cookie(polling):
+    assert "csrftoken" in polling.get("/api/me").cookies  # a 200 makes sure the client has one
+    assert not polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).cookies
 
 
 def test_a_poll_from_an_older_session_without_the_game_loads_the_player(client, cast):

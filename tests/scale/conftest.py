@@ -57,7 +57,7 @@ def scale_env(tmp_path_factory):
         CSRF_COOKIE_SECURE="false",
         STATIC_ROOT=str(var / "static"),
         # Long enough that a server with a cache of its own would visibly answer stale 304s.
-        GAME_VERSION_CACHE_SECONDS="60",
+        VERSION_CACHE_SECONDS="60",
         GUNICORN_WORKERS="2",
         GUNICORN_ACCESS_LOG=str(var / "access.log"),
         GUNICORN_ERROR_LOG=str(var / "error.log"),

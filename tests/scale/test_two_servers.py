@@ -27,23 +27,26 @@ def test_a_logout_on_b_ends_the_session_on_a(servers, codes):
 
 
 def test_a_kill_through_a_is_seen_at_once_by_a_poll_through_b(servers, codes):
-    """The game's version is cached in the shared cache: B forgets it when A's rule commits.
+    """The versions are cached in the shared cache: B forgets them when A's rule commits.
 
-    With a cache per server B would answer 304 for GAME_VERSION_CACHE_SECONDS (60 s here).
+    With a cache per server B would answer 304 for VERSION_CACHE_SECONDS (60 s here).
     """
-    watcher = Browser()
+    watcher, victim = Browser(), Browser()
     watcher.log_in(servers["B"], codes[2]["login_code"])
-    status, headers, _ = watcher.request(servers["B"] + "/api/me")
-    tag = headers["ETag"]
-    assert watcher.request(servers["B"] + "/api/me", headers={"If-None-Match": tag})[0] == 304
+    victim.log_in(servers["B"], codes[3]["login_code"])
+    tags = {}
+    for phone, url in ((watcher, "/api/leaderboard"), (victim, "/api/me")):
+        tags[phone] = phone.request(servers["B"] + url)[1]["ETag"]
+        assert phone.request(servers["B"] + url, headers={"If-None-Match": tags[phone]})[0] == 304
 
-    victim = Browser()
-    victim.log_in(servers["A"], codes[3]["login_code"])
     assert victim.request(servers["A"] + "/api/death", body={})[0] == 201
 
-    status, _, me = watcher.request(servers["B"] + "/api/me", headers={"If-None-Match": tag})
-    assert status == 200
-    assert me["game"]["alive"] == len(codes) - 1
+    status, _, me = victim.request(servers["B"] + "/api/me", headers={"If-None-Match": tags[victim]})
+    assert (status, me["player"]["alive"]) == (200, False)
+    status, _, board = watcher.request(
+        servers["B"] + "/api/leaderboard", headers={"If-None-Match": tags[watcher]}
+    )
+    assert (status, board["game"]["alive"]) == (200, len(codes) - 1)
 
 
 def test_concurrent_kills_through_both_servers_keep_the_chain_whole(servers, codes, manage):

@@ -1,6 +1,7 @@
-// Keeps a player's page current without reloading: polls /api/me (a 304 when nothing changed)
-// and, when the game has moved on, swaps in the page's fresh <main>. Without JavaScript the
-// pages are plain forms and links, and a reload shows the same thing.
+// Keeps a player's page current without reloading: polls the page's API (/api/me for the
+// dashboard, /api/leaderboard for the leaderboard; a 304 when nothing changed) and, when it has
+// changed, swaps in the page's fresh <main>. Without JavaScript the pages are plain forms and
+// links, and a reload shows the same thing.
 (function () {
   "use strict";
   var body = document.body;

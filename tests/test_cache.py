@@ -1,0 +1,64 @@
+"""killer/cache.py: every cache object of a process shares one Redis client, so a thread (or a
+gevent worker's greenlet, one per connection) does not open Redis connections of its own."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.core.cache import caches
+
+from tests.scale.conftest import REDIS_URL, answers
+
+pytestmark = pytest.mark.skipif(not answers(6379), reason="no Redis on 127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "killer.cache.RedisCache", "LOCATION": REDIS_URL}}
+    caches["default"].set("probe", 1)
+    return caches["default"]
+
+
+def test_caches_in_other_threads_share_the_client_and_its_connection(redis_cache):
+    client = redis_cache._cache.get_client()
+    seen = []
+
+    def use_the_cache():
+        cache = caches["default"]  # a new cache object: Django keeps one per thread
+        assert cache is not redis_cache
+        assert cache.get("probe") == 1
+        seen.append(cache._cache.get_client())
+
+    for _ in range(10):  # one after the other, as a worker's requests often come
+        thread = threading.Thread(target=use_the_cache)
+        thread.start()
+        thread.join()
+    assert len(seen) == 10 and all(other is client for other in seen)
+    pool = client.connection_pool
+    assert len(pool._available_connections) + len(pool._in_use_connections) == 1
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "backend", "version_seconds"),
+    [
+        ("locmemcache://", "django.core.cache.backends.locmem.LocMemCache", 2),
+        (REDIS_URL, "killer.cache.RedisCache", 300),
+    ],
+)
+def test_the_settings_pick_the_backend_and_how_long_versions_are_trusted(cache_url, backend, version_seconds):
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.VERSION_CACHE_SECONDS)"
+    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="killer.settings", CACHE_URL=cache_url)
+    env.pop("VERSION_CACHE_SECONDS", None)
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert output.split() == [backend, str(version_seconds)]
