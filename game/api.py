@@ -14,9 +14,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from game import players, ratelimit, rules, state
@@ -46,25 +46,27 @@ def endpoint(method, *, fields=(), login=True, etag=None):
 
     def decorator(view):
         @wraps(view)
-        @never_cache
         def wrapper(request, *args, **kwargs):
             try:
                 # The poll of an unchanged page, first: it needs neither the player nor a CSRF cookie
-                # (the answer that gave the client its ETag set one).
+                # (the answer that gave the client its ETag set one), and has no body to keep private.
                 polled = etag and request.method == "GET" and "If-None-Match" in request.headers
                 if polled and (tag := _session_etag(request, etag)) and _client_has(request, tag):
                     return _not_modified(tag)
-                return handle(request, *args, **kwargs)
+                response = handle(request, *args, **kwargs)
             except rules.RuleError as refused:
-                return error(refused.message, refused.status)
+                response = error(refused.message, refused.status)
             except ratelimit.RateLimited as limited:
-                return too_many_attempts(limited)
+                response = too_many_attempts(limited)
             except Http404:
-                return error(_("Not found."), 404)
+                response = error(_("Not found."), 404)
             except Exception:
                 # Logged with its traceback for us; the client learns nothing about the inside.
                 logger.exception("Internal error in %s %s", request.method, request.path)
-                return error(_("Internal error"), 500)
+                response = error(_("Internal error"), 500)
+            # A player's own data: never stored by a browser's or a proxy's cache.
+            add_never_cache_headers(response)
+            return response
 
         @ensure_csrf_cookie
         def handle(request, *args, **kwargs):

@@ -144,3 +144,11 @@ def test_a_304_costs_no_query_with_sessions_in_the_cache(client, cast, settings,
     client.get("/api/me", HTTP_IF_NONE_MATCH=tag)
     with django_assert_num_queries(0):
         assert client.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+
+def test_answers_are_never_stored_and_a_304_has_no_body_to_store(polling):
+    assert "no-store" in polling.get("/api/me")["Cache-Control"]
+    assert "no-store" in polling.post("/api/me", content_type="application/json")["Cache-Control"]  # a 405
+    not_modified = polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag)
+    assert (not_modified.status_code, not_modified.content) == (304, b"")
+    assert not_modified["Cache-Control"] == "private, no-cache"
