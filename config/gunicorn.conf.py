@@ -13,7 +13,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
+# Connections a gevent worker holds at once. Each phone keeps its connection open between polls
+# (keepalive below): without nginx in front, 5,000 players are 5,000 connections (gunicorn's
+# default of 1,000 a worker left the extra phones waiting in the backlog until they timed out).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 10000))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))

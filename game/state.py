@@ -12,6 +12,10 @@ from game import codes
 from game.models import Game, Player
 
 FEED_LENGTH = 50
+# The leaderboard the players poll shows the top 100: a phone shows no more, and a 5,000-player game's
+# whole board is half a megabyte that each kill would make every player download again. The results
+# of a finished game show everyone.
+LEADERBOARD_LENGTH = 100
 # What depends only on the game's version is cached under that version: it never goes stale.
 VERSIONED_TIMEOUT = 300
 
@@ -92,7 +96,8 @@ def me(player):
     }
 
 
-def leaderboard(game):
+def leaderboard(game, length=LEADERBOARD_LENGTH):
+    """The ranking, its first `length` rows (None: all of them) and how many rows it has."""
     players = game.players.exclude(dropped_out=True, eliminated_at__isnull=True).ranked()
     rows = [
         {
@@ -108,7 +113,11 @@ def leaderboard(game):
     rows.sort(key=lambda row: not row["winner"])
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    return {"game": {**_game(game), "alive": sum(row["alive"] for row in rows)}, "players": rows}
+    return {
+        "game": {**_game(game), "alive": sum(row["alive"] for row in rows)},
+        "players": rows[:length],
+        "total": len(rows),
+    }
 
 
 def feed(game):

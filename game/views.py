@@ -116,7 +116,7 @@ def leaderboard(request, player):
 def results(request, player):
     if player.game.status != Game.Status.FINISHED:
         return redirect("leaderboard")
-    return render(request, "game/results.html", {"board": state.leaderboard(player.game)})
+    return render(request, "game/results.html", {"board": state.leaderboard(player.game, length=None)})
 
 
 def rules_page(request):

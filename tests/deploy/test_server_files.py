@@ -66,6 +66,7 @@ def test_the_units_run_what_the_deploy_builds():
         assert "EnvironmentFile=/srv/killer/shared/.env" in unit
         assert "Restart=on-failure" in unit
         assert "User=killer" in unit
+    assert "Nice=10" in sync  # the players' requests first
 
 
 def test_the_crontab_syncs_twice_a_minute():
@@ -77,6 +78,7 @@ def test_the_crontab_syncs_twice_a_minute():
         assert entry.split()[5] == "killer"
         assert "manage.py sync_sheets >>/var/log/killer/sync.log 2>&1" in entry
         assert "--loop" not in entry
+        assert "nice -n 10 .venv/bin/python manage.py" in entry
     assert not entries[0].split()[6].startswith("sleep")
     assert entries[1].split()[6:8] == ["sleep", "30"]
     # cron ignores a last line without a newline.

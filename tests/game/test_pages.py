@@ -2,8 +2,8 @@ import pytest
 from django.test import Client
 
 from game import rules
-from game.models import Kill
-from tests.conftest import fresh
+from game.models import Kill, Player
+from tests.conftest import fresh, make_game
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,17 @@ def test_logout(cast):
     client = logged_in(cast.killer)
     client.post("/logout/")
     assert client.get("/me/").status_code == 302
+
+
+def test_a_big_games_leaderboard_shows_the_top_100_and_its_results_everyone():
+    game = make_game(players=105, start=True)
+    first = game.players.first()
+    rules.death_report(victim=Player.objects.get(target=first), actor="p")
+    client = logged_in(first)
+    board = client.get("/api/leaderboard").json()
+    assert (len(board["players"]), board["total"], board["game"]["alive"]) == (100, 105, 104)
+    assert board["players"][0]["kills"] == 1 and board["players"][0]["rank"] == 1
+    page = client.get("/leaderboard/").content.decode()
+    assert page.count("<tr") == 101 and "The top 100 of 105 players." in page
+    rules.game_finish(game=game, actor="gm")
+    assert client.get("/results/").content.decode().count("<tr") == 106

@@ -242,6 +242,8 @@ class Sync:
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # As deploy/ runs it: background work, 10 below the server.
+                preexec_fn=lambda: os.nice(int(self.env["LOAD_NICE"]) + 10),
             )
         ]
         return self
