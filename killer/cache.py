@@ -27,3 +27,12 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+        # A bounded pool that makes a request wait for a free connection (5 s at most): redis-py's
+        # default pool refuses the 101st connection, and a gevent worker with thousands of phones
+        # connected asked for more at 5,000 players (a 500 on some polls). OPTIONS can change both.
+        self._options = {
+            "pool_class": "redis.BlockingConnectionPool",
+            "max_connections": 50,
+            "timeout": 5,
+            **self._options,
+        }

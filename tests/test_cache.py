@@ -37,7 +37,26 @@ def test_caches_in_other_threads_share_the_client_and_its_connection(redis_cache
         thread.join()
     assert len(seen) == 10 and all(other is client for other in seen)
     pool = client.connection_pool
-    assert len(pool._available_connections) + len(pool._in_use_connections) == 1
+    assert len(pool._connections) == 1  # every connection the pool made
+
+
+def test_more_requests_at_once_than_connections_wait_for_one(redis_cache):
+    """200 threads reading at once share the pool's 50 connections, none refused (redis-py's own
+    pool raised MaxConnectionsError past 100)."""
+    results, start = [], threading.Barrier(200)
+
+    def read():
+        start.wait()
+        results.append(caches["default"].get("probe"))
+
+    threads = [threading.Thread(target=read) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [1] * 200
+    pool = redis_cache._cache.get_client().connection_pool
+    assert pool.max_connections == 50 and len(pool._connections) <= 50
 
 
 @pytest.mark.parametrize(
