@@ -120,7 +120,7 @@ def csrf_failure(request, reason=""):
 
 
 def _session_etag(request, view):
-    ids = players.current_ids(request)
+    ids = players.poll_ids(request)
     return state.session_etag(view, *ids) if ids else None
 
 

@@ -2,6 +2,8 @@
 
 import secrets
 
+from django.conf import settings
+
 from game import codes, ratelimit
 from game.models import Player
 
@@ -58,6 +60,26 @@ def current_ids(request):
     if player_id is None or game_id is None:
         return None
     return player_id, game_id
+
+
+# Session key -> (player id, game id), remembered by this process for the polls alone, so that a
+# 304 reads no session. A 304 has no body: at worst a session ended elsewhere keeps hearing, for as
+# long as its page stays the same, that the page it already has is current. Every answer with
+# content reads the session itself.
+_poll_ids = {}
+
+
+def poll_ids(request):
+    """current_ids(), remembered: for deciding a 304 and nothing else."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    ids = _poll_ids.get(key)
+    if ids is None:
+        ids = current_ids(request)
+        if ids is not None and key == request.session.session_key:
+            if len(_poll_ids) >= 100_000:
+                _poll_ids.clear()  # bounded memory; starting over costs one session read each
+            _poll_ids[key] = ids
+    return ids
 
 
 def current_player(request):

@@ -4,6 +4,8 @@ A player sees their own target, mission, codes and kills, and public facts about
 (names, kill counts, who is out). Nothing here may ever reveal another living player's target.
 """
 
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import get_language
@@ -31,17 +33,47 @@ def game_etag(player, view):
 
 
 def session_etag(view, player_id, game_id):
-    """The ETag `player_id` would get now, from the cache (no query) or one small query; None when
-    the player or game is gone. A poll that already has it gets a 304 without loading the player."""
-    if view == "me":
-        version = _version(f"player-version:{player_id}", Player, player_id)
-    else:
-        version = _version(f"game-version:{game_id}", Game, game_id)
+    """The ETag `player_id` would get now, mostly from this process's memory; None when the player
+    or game is gone. A poll that already has it gets a 304 without loading the player."""
+    version = _player_version(player_id, game_id) if view == "me" else _game_version(game_id)
     return None if version is None else _etag(view, player_id, version)
 
 
 def _etag(view, player_id, version):
     return f'"{view}-{player_id}-{version}-{get_language()}"'
+
+
+# This process's copies of the versions, so that most polls answered 304 read no cache at all (two
+# Redis reads were half a poll's cost). A game's version is kept LOCAL_VERSION_SECONDS; a player's
+# while their game's has not moved (every rule that bumps one bumps the other), and never longer
+# than the shared cache keeps it, which bounds the lag a rare race between a commit and a read costs.
+_game_versions = {}  # game id -> (version, until when, on time.monotonic())
+_player_versions = {}  # player id -> (version, the game's version then, until when)
+
+
+def _game_version(game_id):
+    version, until = _game_versions.get(game_id, (None, 0))
+    if time.monotonic() >= until:
+        version = _version(f"game-version:{game_id}", Game, game_id)
+        _game_versions[game_id] = (version, time.monotonic() + settings.LOCAL_VERSION_SECONDS)
+    return version
+
+
+def _player_version(player_id, game_id):
+    game_version = _game_version(game_id)
+    version, read_at, until = _player_versions.get(player_id, (None, None, 0))
+    if read_at != game_version or time.monotonic() >= until:
+        version = _version(f"player-version:{player_id}", Player, player_id)
+        _forget_if_full(_player_versions)
+        until = time.monotonic() + settings.VERSION_CACHE_SECONDS
+        _player_versions[player_id] = (version, game_version, until)
+    return version
+
+
+def _forget_if_full(memory, limit=100_000):
+    """Keeps a process's memory bounded: starting over costs one cache read per player."""
+    if len(memory) >= limit:
+        memory.clear()
 
 
 def _version(key, model, pk):
@@ -61,6 +93,7 @@ def _version(key, model, pk):
 
 def forget_versions(game_id, player_ids):
     """After a commit: the game's version, and those of `player_ids` (None: all its players)."""
+    _game_versions.pop(game_id, None)  # this process sees the change at its next poll
     if player_ids is None:
         player_ids = Player.objects.filter(game_id=game_id).values_list("pk", flat=True)
     cache.delete_many([f"game-version:{game_id}", *(f"player-version:{pk}" for pk in player_ids)])

@@ -92,12 +92,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "killer.cache.RedisCache"  # one Redis client per process
-# How long a worker trusts its cached copy of a game's or player's version, the ETags of the polls
-# (game/state.py). The rules forget a version when they commit: in every worker with a shared cache
-# (Redis), only in their own with a cache per process (locmem), where the others keep theirs this long.
+# How long the cache keeps a game's or a player's version, the ETags of the polls (game/state.py), and
+# how long a worker uses its own copy of a game's version before it asks the cache again. The rules
+# forget a version when they commit: in every worker with a shared cache (Redis), only in their own
+# with a cache per process (locmem), where the others keep theirs VERSION_CACHE_SECONDS. A poll sees
+# a change at worst that much later (and LOCAL_VERSION_SECONDS), never misses it.
 VERSION_CACHE_SECONDS = env.int(
-    "VERSION_CACHE_SECONDS", default=2 if CACHES["default"]["BACKEND"].endswith("LocMemCache") else 300
+    "VERSION_CACHE_SECONDS", default=2 if CACHES["default"]["BACKEND"].endswith("LocMemCache") else 30
 )
+LOCAL_VERSION_SECONDS = env.float("LOCAL_VERSION_SECONDS", default=1)
 # `db` by default. With a cache shared by all workers and servers (CACHE_URL=redis://...),
 # `django.contrib.sessions.backends.cached_db` saves a query per request (README: Load tests).
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")

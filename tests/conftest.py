@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from game import rules
+from game import players, rules, state
 from game.models import Game, Mission, Player
 
 
@@ -69,10 +69,19 @@ def fresh(obj):
     return obj
 
 
+def forget_caches():
+    """The cache, and this process's own copies of versions and sessions that answer polls
+    (game/state.py, game/players.py): as a fresh process with a cold cache finds them."""
+    cache.clear()
+    state._game_versions.clear()
+    state._player_versions.clear()
+    players._poll_ids.clear()
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached pages are keyed by game and version, and a rolled-back game's id comes back."""
-    cache.clear()
+    forget_caches()
 
 
 @pytest.fixture

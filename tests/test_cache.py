@@ -63,7 +63,7 @@ def test_more_requests_at_once_than_connections_wait_for_one(redis_cache):
     ("cache_url", "backend", "version_seconds"),
     [
         ("locmemcache://", "django.core.cache.backends.locmem.LocMemCache", 2),
-        (REDIS_URL, "killer.cache.RedisCache", 300),
+        (REDIS_URL, "killer.cache.RedisCache", 30),
     ],
 )
 def test_the_settings_pick_the_backend_and_how_long_versions_are_trusted(cache_url, backend, version_seconds):

@@ -1,9 +1,14 @@
 """What a poll costs: the 304 of an unchanged game, the 200 of a changed one, and the caches between."""
 
+import time
+
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 
 from game import rules, state
-from tests.conftest import login
+from tests.conftest import forget_caches, login
 
 pytestmark = pytest.mark.django_db
 
@@ -17,15 +22,27 @@ def polling(client, cast):
     return client
 
 
-def test_a_304_costs_only_the_session_query(polling, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the session; the game's version comes from the cache
+def test_a_304_reads_nothing_once_the_process_knows_the_session_and_versions(
+    polling, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
         assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
 
 
-def test_a_304_reads_the_version_once_when_it_is_not_cached(polling, cast, django_assert_num_queries):
-    state.forget_versions(cast.game.pk, [cast.victim.pk])
-    with django_assert_num_queries(2):
+def test_a_first_304_in_a_process_reads_the_session_and_both_versions(polling, django_assert_num_queries):
+    forget_caches()
+    with django_assert_num_queries(3):
         assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
+
+
+def test_a_change_made_by_another_process_reaches_a_poll_within_a_second(polling, cast, monkeypatch):
+    with transaction.atomic():  # committed elsewhere: this process's copies are not told
+        rules.kill_declare(killer=cast.killer, actor="killer")
+    cache.clear()  # the other process forgot the versions in the shared cache
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
+    later = time.monotonic() + settings.LOCAL_VERSION_SECONDS
+    monkeypatch.setattr(state.time, "monotonic", lambda: later)
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 200
 
 
 def test_a_200_costs_two_queries(polling, django_assert_num_queries):
