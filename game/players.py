@@ -20,7 +20,7 @@ def player_for_code(raw_code):
     # Only what a code can be made of reaches the database (PostgreSQL refuses a NUL, for one).
     if not code or len(code) > 32 or not set(code) <= CODE_CHARACTERS:
         return None
-    player = Player.objects.select_related("game").filter(login_code=code).first()
+    player = Player.objects.select_related("game", "target", "mission").filter(login_code=code).first()
     # The lookup is by an indexed equality; the compare keeps the final check constant-time.
     if player is None or not secrets.compare_digest(player.login_code.encode(), code.encode()):
         return None
