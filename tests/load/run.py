@@ -30,7 +30,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-STEPS = [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000]
+STEPS = [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000]
 MAX_P95_MS = 500  # a step over this fails the run
 CAPACITY_P95_MS = 100  # a step within this (and without errors) counts toward the capacity
 SETTLE_SECONDS = 8
@@ -70,7 +70,7 @@ def parse_args():
         "--players",
         default="1000",
         type=steps_from,
-        help="the largest step (the standard steps up to it) or a list of steps: 5,50,500",
+        help="the largest step (the standard steps up to it) or a list of steps: 5,50,500 (one step: 5000,)",
     )
     parser.add_argument("--duration", type=int, default=60, help="seconds measured per step, after the ramp")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -101,8 +101,8 @@ def parse_args():
 
 
 def steps_from(text):
-    if "," in text:
-        return [int(n) for n in text.split(",")]
+    if "," in text:  # a list, of one step too: "5000,"
+        return [int(n) for n in text.split(",") if n]
     return [n for n in STEPS if n <= int(text)] or [int(text)]
 
 
@@ -135,9 +135,11 @@ def server_env(args, out):
         LOAD_NICE=str(args.nice),
     )
     if args.worker_class == "gthread":
-        # As measured in the README: threads that keep their database connections.
+        # As measured in the README: threads that keep their database connections (PostgreSQL's
+        # come from the pool instead).
         env.setdefault("GUNICORN_THREADS", "8")
-        env.setdefault("CONN_MAX_AGE", "60")
+        if args.db == "sqlite":
+            env.setdefault("CONN_MAX_AGE", "60")
     if args.cache == "redis":
         env.update(CACHE_URL=REDIS_URL, SESSION_ENGINE="django.contrib.sessions.backends.cached_db")
     else:
