@@ -1,6 +1,10 @@
 """The shared cast: a game master and a running game whose chain is
 hunter → killer → victim → bystander → hunter."""
 
+import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -116,3 +120,19 @@ def login(client, player):
     response = client.post("/api/login", {"code": player.login_code}, content_type="application/json")
     assert response.status_code == 200, response.content
     return client
+
+
+def settings_from(names, *, env, unset=()):
+    """The project's settings `names`, as killer/settings.py computes them from the environment plus
+    `env` and without `unset`, in a new process."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "killer.settings", **env}
+    for name in unset:
+        environment.pop(name, None)
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps([getattr(s, n) for n in {list(names)!r}], default=str))"
+    )
+    output = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output)

@@ -1,14 +1,12 @@
 """killer/cache.py: every cache object of a process shares one Redis client, so a thread (or a
 gevent worker's greenlet, one per connection) does not open Redis connections of its own."""
 
-import os
-import subprocess
-import sys
 import threading
 
 import pytest
 from django.core.cache import caches
 
+from tests.conftest import settings_from
 from tests.scale.conftest import REDIS_URL, answers
 
 pytestmark = pytest.mark.skipif(not answers(6379), reason="no Redis on 127.0.0.1:6379")
@@ -67,17 +65,7 @@ def test_more_requests_at_once_than_connections_wait_for_one(redis_cache):
     ],
 )
 def test_the_settings_pick_the_backend_and_how_long_versions_are_trusted(cache_url, backend, version_seconds):
-    code = (
-        "from django.conf import settings as s; "
-        "print(s.CACHES['default']['BACKEND'], s.VERSION_CACHE_SECONDS)"
+    caches, seconds = settings_from(
+        ["CACHES", "VERSION_CACHE_SECONDS"], env={"CACHE_URL": cache_url}, unset=["VERSION_CACHE_SECONDS"]
     )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="killer.settings", CACHE_URL=cache_url)
-    env.pop("VERSION_CACHE_SECONDS", None)
-    output = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert output.split() == [backend, str(version_seconds)]
+    assert (caches["default"]["BACKEND"], seconds) == (backend, version_seconds)

@@ -1,30 +1,15 @@
 """The database settings: SQLite's options by default, a pool of connections per worker for PostgreSQL."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-CODE = (
-    "from django.conf import settings as s; import json; print(json.dumps(s.DATABASES['default']['OPTIONS']))"
-)
+from tests.conftest import settings_from
 
 
 def options(**env):
-    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="killer.settings", **env)
-    for name in ("DATABASE_URL", "DATABASE_POOL_SIZE"):
-        if name not in env:
-            environment.pop(name, None)
-    output = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", f"import django; django.setup(); {CODE}"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output)
+    [databases] = settings_from(
+        ["DATABASES"], env=env, unset={"DATABASE_URL", "DATABASE_POOL_SIZE"} - set(env)
+    )
+    return databases["default"]["OPTIONS"]
 
 
 def test_sqlite_takes_its_write_lock_at_begin():
