@@ -41,7 +41,7 @@ def endpoint(method, *, fields=(), login=True, etag=None):
     """Checks the method, the body (a JSON object with only `fields`) and the session.
 
     With `etag` (the view's name in its ETag), a poll whose If-None-Match is still current gets a
-    304 from the session and a cached version alone, before the player is loaded.
+    304 from the session's player and their version alone (game/state.py), before the player is loaded.
     """
 
     def decorator(view):

@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 
-from game import codes, ratelimit
+from game import codes, ratelimit, state
 from game.models import Player
 
 SESSION_KEY = "player_id"
@@ -76,8 +76,7 @@ def poll_ids(request):
     if ids is None:
         ids = current_ids(request)
         if ids is not None and key == request.session.session_key:
-            if len(_poll_ids) >= 100_000:
-                _poll_ids.clear()  # bounded memory; starting over costs one session read each
+            state.forget_if_full(_poll_ids)
             _poll_ids[key] = ids
     return ids
 

@@ -332,7 +332,7 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         killer.save(update_fields=["target", "mission", "kill_count"])
         _close(kill, Kill.Status.CANCELLED, actor, reason)
         _cancel_stale_kills(game, actor)
-        touched = [killer, victim]
+        touched = []  # _close told the killer's and the victim's pages
         if game.status == Game.Status.FINISHED:
             game.status = Game.Status.RUNNING
             game.winner = None
@@ -572,7 +572,7 @@ def _confirm(game, kill, actor):
         "kill_confirmed",
         actor,
         player=victim,
-        touched=[killer, victim],
+        touched=[],  # _close told the killer's and the victim's pages
         kill=kill.pk,
         killer=killer.pk,
         method=kill.method,

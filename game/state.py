@@ -64,14 +64,14 @@ def _player_version(player_id, game_id):
     version, read_at, until = _player_versions.get(player_id, (None, None, 0))
     if read_at != game_version or time.monotonic() >= until:
         version = _version(f"player-version:{player_id}", Player, player_id)
-        _forget_if_full(_player_versions)
+        forget_if_full(_player_versions)
         until = time.monotonic() + settings.VERSION_CACHE_SECONDS
         _player_versions[player_id] = (version, game_version, until)
     return version
 
 
-def _forget_if_full(memory, limit=100_000):
-    """Keeps a process's memory bounded: starting over costs one cache read per player."""
+def forget_if_full(memory, limit=100_000):
+    """Keeps a process's memory of players bounded: starting over costs one read per player."""
     if len(memory) >= limit:
         memory.clear()
 

@@ -3,10 +3,10 @@
 Django keeps a cache object per thread, and under gevent workers every connection is a greenlet, so
 each phone got its own connection pool and Redis connection. Django's client also builds a new
 `redis.Redis` for every command, which costs more than the command itself (~0.15 ms: redis-py fills
-a table of ~170 response callbacks each time). A poll answered 304 makes two cache reads, so this
-was half its cost. Here every cache object of a process shares one client, and so one pool of
-connections, per server; redis-py's pool is safe across threads and greenlets and starts over in a
-forked child.
+a table of ~170 response callbacks each time): with a poll's two cache reads, half the cost of a
+304 (game/state.py now answers most 304s from the worker's memory). Here every cache object of a
+process shares one client, and so one pool of connections, per server; redis-py's pool is safe
+across threads and greenlets and starts over in a forked child.
 """
 
 from django.core.cache.backends import redis
