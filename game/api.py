@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -125,7 +126,10 @@ def _session_etag(request, view):
 
 
 def _client_has(request, tag):
-    return request.headers.get("If-None-Match") == tag
+    """Whether If-None-Match names `tag`, compared weakly as RFC 9110 wants for If-None-Match:
+    nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back."""
+    held = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in held or tag.removeprefix("W/") in {etag.removeprefix("W/") for etag in held}
 
 
 def _not_modified(tag):

@@ -7,6 +7,7 @@ are rewritten into a temporary directory.
 
 import http.client
 import json
+import os
 import re
 import shutil
 import ssl
@@ -147,8 +148,10 @@ def test_nginx_accepts_the_site(tmp_path, certificate):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.slow
-def test_nginx_in_front_of_a_deployed_release(tmp_path, certificate, deployment):
+@pytest.fixture
+def nginx(tmp_path, certificate, deployment):
+    """The site in front of the deployed release, on loopback ports: a connection to its HTTPS side,
+    and the HTTP side's port."""
     require("nginx")
     cert, key = certificate
     http_port, https_port = free_port(), free_port()
@@ -159,34 +162,93 @@ def test_nginx_in_front_of_a_deployed_release(tmp_path, certificate, deployment)
     site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
     site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{deployment.port};")
     conf = nginx_conf(tmp_path, site)
-    nginx = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(  # noqa: S603
         ["nginx", "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off; master_process off;"],  # noqa: S607
         stderr=subprocess.PIPE,
     )
     try:
-        https = wait_for_https(https_port)
-
-        # The Host of the deployment's ALLOWED_HOSTS; with SECURE_SSL_REDIRECT=true, a 200 (no
-        # redirect) says that Django saw X-Forwarded-Proto: https.
-        status, headers, body = fetch(https, "/health")
-        assert (status, body) == (200, b"ok")
-
-        status, headers, _ = fetch(http.client.HTTPConnection("127.0.0.1", http_port), "/admin/?a=1")
-        assert status == 301
-        assert headers["Location"] == "https://killer.test/admin/?a=1"
-
-        manifest = json.loads((deployment.current() / "staticfiles" / "staticfiles.json").read_text())
-        hashed = manifest["paths"]["admin/css/base.css"]
-        status, headers, _ = fetch(https, f"/static/{hashed}")
-        assert status == 200
-        assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
-
-        status, headers, _ = fetch(https, "/admin/login/", {"Accept-Encoding": "gzip"})
-        assert status == 200
-        assert headers["Content-Encoding"] == "gzip"
+        yield wait_for_https(https_port), http_port
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_nginx_in_front_of_a_deployed_release(nginx, deployment):
+    https, http_port = nginx
+
+    # The Host of the deployment's ALLOWED_HOSTS; with SECURE_SSL_REDIRECT=true, a 200 (no
+    # redirect) says that Django saw X-Forwarded-Proto: https.
+    status, headers, body = fetch(https, "/health")
+    assert (status, body) == (200, b"ok")
+
+    status, headers, _ = fetch(http.client.HTTPConnection("127.0.0.1", http_port), "/admin/?a=1")
+    assert status == 301
+    assert headers["Location"] == "https://killer.test/admin/?a=1"
+
+    manifest = json.loads((deployment.current() / "staticfiles" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["admin/css/base.css"]
+    status, headers, _ = fetch(https, f"/static/{hashed}")
+    assert status == 200
+    assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+
+    status, headers, _ = fetch(https, "/admin/login/", {"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.slow
+def test_a_phone_polling_through_nginx_gets_304s(nginx, deployment, tmp_path):
+    """nginx's gzip turns the ETag of a compressed answer into W/"...": the phone sends that back,
+    and must still get its 304 (every poll was a full answer behind nginx until it did)."""
+    https, _ = nginx
+    codes = tmp_path / "codes.csv"
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+    seeded = run(
+        str(deployment.current() / ".venv" / "bin" / "python"), "manage.py", "seed_demo",
+        "--players", "3", "--start", "--codes-file", str(codes),
+        cwd=deployment.current(), env=env,
+    )  # fmt: skip
+    assert seeded.returncode == 0, seeded.stderr
+    code = codes.read_text().splitlines()[1].split(",")[1]
+
+    _, headers, _ = fetch(https, "/")
+    cookies = cookies_from(headers)
+    status, headers, body = fetch(
+        https,
+        "/api/login",
+        {
+            "Cookie": cookie_header(cookies),
+            "X-CSRFToken": cookies["csrftoken"],
+            "Referer": "https://killer.test/",
+            "Content-Type": "application/json",
+        },
+        method="POST",
+        body=json.dumps({"code": code}),
+    )
+    assert status == 200, body
+    cookies.update(cookies_from(headers))
+    phone = {"Cookie": cookie_header(cookies), "Accept-Encoding": "gzip"}
+
+    status, headers, _ = fetch(https, "/api/me", phone)
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    tag = headers["ETag"]
+    assert tag.startswith('W/"')
+
+    status, headers, body = fetch(https, "/api/me", {**phone, "If-None-Match": tag})
+    assert (status, body) == (304, b"")
+
+
+def cookies_from(headers):
+    cookies = {}
+    for header in headers.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        cookies[name] = rest.split(";")[0]
+    return cookies
+
+
+def cookie_header(cookies):
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
 def wait_for_https(port):
@@ -203,7 +265,7 @@ def wait_for_https(port):
     raise AssertionError(f"nginx does not answer on {port}")
 
 
-def fetch(connection, path, headers=None):
-    connection.request("GET", path, headers={"Host": "killer.test", **(headers or {})})
+def fetch(connection, path, headers=None, *, method="GET", body=None):
+    connection.request(method, path, body=body, headers={"Host": "killer.test", **(headers or {})})
     response = connection.getresponse()
     return response.status, response.headers, response.read()

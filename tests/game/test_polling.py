@@ -29,6 +29,17 @@ def test_a_304_reads_nothing_once_the_process_knows_the_session_and_versions(
         assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
 
 
+@pytest.mark.parametrize("held", ["W/{tag}", '"other", {tag}', '"other", W/{tag}', "*"])
+def test_a_poll_gets_its_304_with_the_tag_as_proxies_and_browsers_send_it(polling, held):
+    # nginx's gzip hands phones W/"..." for a compressed answer: If-None-Match compares weakly.
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=held.format(tag=polling.tag)).status_code == 304
+
+
+@pytest.mark.parametrize("held", ['W/"other"', '"other"', "W/", "garbage"])
+def test_a_poll_with_another_tag_gets_the_json(polling, held):
+    assert polling.get("/api/me", HTTP_IF_NONE_MATCH=held).status_code == 200
+
+
 def test_a_first_304_in_a_process_reads_the_session_and_both_versions(polling, django_assert_num_queries):
     forget_caches()
     with django_assert_num_queries(3):
