@@ -2,7 +2,8 @@
 
 Lists and forms are plain ModelAdmins. Nothing here changes a game by hand: whatever touches the
 chain (targets, missions, who is alive, kill counts) is read-only in the forms and changes only
-through game/rules.py, from the pages in game/admin_views.py.
+through game/rules.py, from the pages in game/admin_views.py. What the forms do edit (a game's name,
+players, missions) is saved through the rules too: an Event, and the pages that show it are told.
 """
 
 from django.contrib import admin, messages
@@ -18,6 +19,28 @@ from game import admin_views, rules
 from game.models import Event, Game, Kill, Mission, Player
 
 
+class RulesAdmin(admin.ModelAdmin):
+    """A form whose save a rule refuses (the game changed meanwhile) says why instead of failing; the
+    admin's transaction undoes whatever the form had saved before."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except rules.RuleError as error:
+            return self._refused(request, error, back_to=request.path if object_id else None)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except rules.RuleError as error:
+            return self._refused(request, error)
+
+    def _refused(self, request, error, back_to=None):
+        messages.error(request, error.message)
+        opts = self.model._meta
+        return redirect(back_to or f"admin:{opts.app_label}_{opts.model_name}_changelist")
+
+
 class MissionInline(admin.TabularInline):
     model = Mission
     fields = ["text", "active"]
@@ -31,7 +54,7 @@ class MissionInline(admin.TabularInline):
 
 
 @admin.register(Game)
-class GameAdmin(admin.ModelAdmin):
+class GameAdmin(RulesAdmin):
     list_display = [
         "name",
         "status",
@@ -93,11 +116,23 @@ class GameAdmin(admin.ModelAdmin):
         return game.open_kills
 
     def save_model(self, request, obj, form, change):
-        # Only the name: a full save would write back a status or version a rule changed meanwhile.
         if change:
-            obj.save(update_fields=["name"])
+            # Only the name, through the rules: a full save would write back a status or version a
+            # rule changed meanwhile.
+            rules.game_rename(game=obj, name=obj.name, actor=rules.actor_for_user(request.user))
         else:
             super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        """The missions of the inline, through the rules."""
+        actor = rules.actor_for_user(request.user)
+        formset.save(commit=False)
+        for mission in formset.deleted_objects:
+            rules.mission_delete(mission=mission, actor=actor)
+        for mission in formset.new_objects:
+            rules.mission_add(game=form.instance, text=mission.text, active=mission.active, actor=actor)
+        for mission, _fields in formset.changed_objects:
+            rules.mission_update(mission=mission, text=mission.text, active=mission.active, actor=actor)
 
     @admin.display(description=_("dashboard"))
     def dashboard_link(self, game):
@@ -133,7 +168,7 @@ class GameAdmin(admin.ModelAdmin):
 
 
 @admin.register(Player)
-class PlayerAdmin(admin.ModelAdmin):
+class PlayerAdmin(RulesAdmin):
     list_display = [
         "name",
         "game",
@@ -197,13 +232,6 @@ class PlayerAdmin(admin.ModelAdmin):
         obj.pk = player.pk
         obj._state.adding = False
 
-    def add_view(self, request, form_url="", extra_context=None):
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-            return redirect("admin:game_player_changelist")
-
     def has_delete_permission(self, request, obj=None):
         # Deleting a player from a live game would leave their hunter without a target: drop them out.
         if obj is not None and obj.game.is_live:
@@ -233,7 +261,7 @@ class PlayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(RulesAdmin):
     list_display = ["text", "game", "active"]
     list_filter = ["active", "game"]
     search_fields = ["text"]
@@ -242,6 +270,19 @@ class MissionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A mission moved to another game would stay with the players who hold it.
         return ["game"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        actor = rules.actor_for_user(request.user)
+        if change:
+            rules.mission_update(mission=obj, text=obj.text, active=obj.active, actor=actor)
+            return
+        mission = rules.mission_add(game=obj.game, text=obj.text, active=obj.active, actor=actor)
+        # The admin goes on with `obj` (history entry, redirect): make it the mission just created.
+        obj.pk = mission.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        rules.mission_delete(mission=obj, actor=rules.actor_for_user(request.user))
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.game.is_live:

@@ -428,6 +428,16 @@ def _check_plain_text(*texts):
         raise RuleError(_("Control characters and text direction marks are not allowed."), status=400)
 
 
+def _check_length(model, field, value):
+    limit = model._meta.get_field(field).max_length
+    if len(value) > limit:
+        raise RuleError(
+            _("The %(field)s is %(length)d characters long; at most %(limit)d fit.")
+            % {"field": field, "length": len(value), "limit": limit},
+            status=400,
+        )
+
+
 @contextmanager
 def _locked_game(game_id):
     with transaction.atomic():
@@ -651,6 +661,21 @@ def game_set_options(
         return game
 
 
+def game_rename(*, game: Game, name: str, actor: str) -> Game:
+    """Rename a game: every player's page shows the new name."""
+    with _locked_game(game.pk) as game:
+        if not name:
+            raise RuleError(_("A game needs a name."), status=400)
+        _check_plain_text(name)
+        _check_length(Game, "name", name)
+        if game.name == name:
+            return game
+        old, game.name = game.name, name
+        game.save(update_fields=["name"])
+        _event(game, "game_renamed", actor, changes={"name": [old, name]})
+        return game
+
+
 def kill_confirm_with_reason(*, kill: Kill, actor: str, reason: str = "") -> Kill:
     """kill_confirm by a game master, who says why on the kill."""
     with _locked_game(kill.game_id):
@@ -671,13 +696,8 @@ def player_check_fields(
         raise RuleError(_("A player needs a name."), status=400)
     _check_plain_text(name, group)
     for field, value in (("name", name), ("email", email), ("group", group)):
-        limit = Player._meta.get_field(field).max_length
-        if value is not None and len(value) > limit:
-            raise RuleError(
-                _("The %(field)s is %(length)d characters long; at most %(limit)d fit.")
-                % {"field": field, "length": len(value), "limit": limit},
-                status=400,
-            )
+        if value is not None:
+            _check_length(Player, field, value)
     if email:
         try:
             validate_email(email)
@@ -713,29 +733,49 @@ def player_update(
         return player
 
 
-def mission_add(*, game: Game, text: str, actor: str) -> Mission:
-    """Put a new mission in the game's pool."""
+def mission_add(*, game: Game, text: str, actor: str, active: bool = True) -> Mission:
+    """Put a new mission in the game's pool (or beside it, not `active`)."""
     with _locked_game(game.pk) as game:
         mission_check_text(text)
-        mission = Mission.objects.create(game=game, text=text)
-        _event(game, "mission_added", actor, touched=[], mission=mission.pk, text=text)
+        mission = Mission.objects.create(game=game, text=text, active=active)
+        _event(game, "mission_added", actor, touched=[], mission=mission.pk, text=text, active=active)
         return mission
 
 
-def mission_update(*, mission: Mission, text: str, actor: str) -> Mission:
-    """Reword a mission. Players who hold it see the new text; kills already made keep the old one."""
+def mission_update(
+    *, mission: Mission, actor: str, text: str | None = None, active: bool | None = None
+) -> Mission:
+    """Reword a mission, or take it out of the pool or put it back (those given). Players who hold it
+    see the new text; kills already made keep the old one. Out of the pool, it is dealt to nobody new."""
     with _locked_game(mission.game_id) as game:
         mission = Mission.objects.get(pk=mission.pk)
-        mission_check_text(text)
-        if mission.text == text:
+        if text is not None:
+            mission_check_text(text)
+        wanted = {"text": text, "active": active}
+        changes = {
+            field: [getattr(mission, field), value]
+            for field, value in wanted.items()
+            if value is not None and value != getattr(mission, field)
+        }
+        if not changes:
             return mission
-        old, mission.text = mission.text, text
-        mission.save(update_fields=["text"])
-        holders = game.players.filter(mission=mission)
-        _event(
-            game, "mission_updated", actor, touched=holders, mission=mission.pk, changes={"text": [old, text]}
-        )
+        for field, (_old, new) in changes.items():
+            setattr(mission, field, new)
+        mission.save(update_fields=list(changes))
+        holders = game.players.filter(mission=mission) if "text" in changes else []
+        _event(game, "mission_updated", actor, touched=holders, mission=mission.pk, changes=changes)
         return mission
+
+
+def mission_delete(*, mission: Mission, actor: str) -> None:
+    """Delete a mission of a game that is not under way (in a live one, take it out of the pool)."""
+    with _locked_game(mission.game_id) as game:
+        if game.is_live:
+            raise RuleError(_("The game is under way: take the mission out of the pool instead."))
+        mission = Mission.objects.get(pk=mission.pk)
+        holders = list(game.players.filter(mission=mission).values_list("pk", flat=True))
+        mission.delete()
+        _event(game, "mission_deleted", actor, touched=holders, text=mission.text)
 
 
 def mission_check_text(text: str) -> None:

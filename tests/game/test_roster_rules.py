@@ -52,7 +52,8 @@ def test_mission_add_puts_a_mission_in_the_pool(game):
     mission = rules.mission_add(game=game, text="Borrow their pen", actor="sync")
 
     assert mission.active
-    assert Event.objects.get(kind="mission_added").data == {"mission": mission.pk, "text": "Borrow their pen"}
+    expected = {"mission": mission.pk, "text": "Borrow their pen", "active": True}
+    assert Event.objects.get(kind="mission_added").data == expected
 
 
 def test_mission_update_rewords_and_logs_the_old_text(game):
