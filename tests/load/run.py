@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -47,10 +48,14 @@ def main():
     steps = args.players
     env = server_env(args, out)
     prepare(env, max(steps), out)
-    with Server(env, out) as server, Sync(env, out, enabled=args.with_sync) as sync:
+    with (
+        Server(env, out) as server,
+        Nginx(args, env, out) as nginx,
+        Sync(env, out, enabled=args.with_sync) as sync,
+    ):
         rows = []
         for users in steps:
-            row = run_step(args, env, out, users, [server.process] + sync.processes)
+            row = run_step(args, env, out, users, [server.process] + nginx.processes + sync.processes)
             rows.append(row)
             print(summary_line(row), flush=True)
     write_reports(out, rows, args)
@@ -91,6 +96,11 @@ def parse_args():
         default=0,
         help="scheduling priority of the server and Locust (e.g. -10 on a machine shared with others)",
     )
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="put nginx in front of gunicorn as deploy/nginx/killer.conf does (plain HTTP on --port)",
+    )
     parser.add_argument("--name", help="report folder under reports/ (default <db>-<worker class>)")
     parser.add_argument(
         "--with-sync",
@@ -124,7 +134,9 @@ def server_env(args, out):
         # Plain HTTP on 127.0.0.1: the load generator must get the cookies back.
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
-        GUNICORN_BIND=f"127.0.0.1:{args.port}",
+        # Behind nginx, gunicorn listens on the next port.
+        GUNICORN_BIND=f"127.0.0.1:{args.port + 1 if args.nginx else args.port}",
+        LOAD_HOST=f"http://127.0.0.1:{args.port}",
         GUNICORN_WORKER_CLASS=args.worker_class,
         GUNICORN_ACCESS_LOG=str(out / "access.log"),
         GUNICORN_ERROR_LOG=str(out / "gunicorn.log"),
@@ -196,20 +208,96 @@ class Server:
         self.process = subprocess.Popen(
             [BIN / "gunicorn", "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=self.env, preexec_fn=self.nice
         )
-        url = f"http://{self.env['GUNICORN_BIND']}/health"
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 -- our own server
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.__exit__()
-        raise SystemExit(f"The server did not answer on {url}: see {self.out}/gunicorn.log")
+        try:
+            wait_for(f"http://{self.env['GUNICORN_BIND']}/health", self.out / "gunicorn.log")
+        except SystemExit:
+            self.__exit__()
+            raise
+        return self
 
     def __exit__(self, *exc):
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
+
+
+def wait_for(url, log):
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 -- our own server
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"No answer on {url}: see {log}")
+
+
+class Nginx:
+    """nginx in front of gunicorn (--nginx), with the site of deploy/nginx/killer.conf on plain HTTP:
+    phones' idle keep-alive connections end in nginx, which passes requests on over a few upstream
+    connections kept open to gunicorn."""
+
+    def __init__(self, args, env, out):
+        self.port, self.env = args.port, env
+        self.enabled = args.nginx
+        self.dir = out / "nginx"
+        self.processes = []  # measured with the server
+
+    def __enter__(self):
+        if not self.enabled:
+            return self
+        self.dir.mkdir()
+        (self.dir / "site.conf").write_text(plain_http_site(self.port, self.env["GUNICORN_BIND"]))
+        (self.dir / "nginx.conf").write_text(NGINX_CONF.format(dir=self.dir))
+        self.processes = [
+            subprocess.Popen(
+                ["nginx", "-c", self.dir / "nginx.conf", "-p", self.dir, "-g", "daemon off;"],
+                preexec_fn=lambda: os.nice(int(self.env["LOAD_NICE"])),
+            )
+        ]
+        wait_for(f"{self.env['LOAD_HOST']}/health", self.dir / "error.log")
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+            process.wait(timeout=60)
+
+
+# As Debian's /etc/nginx/nginx.conf: a worker per core, every request in an access log.
+NGINX_CONF = """
+worker_processes auto;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{
+    worker_connections 16384;
+}}
+http {{
+    sendfile on;
+    tcp_nopush on;
+    types_hash_max_size 2048;
+    access_log {dir}/access.log;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/site.conf;
+}}
+"""
+
+
+def plain_http_site(port, upstream):
+    """deploy/nginx/killer.conf's HTTPS server on 127.0.0.1:port without TLS (Locust speaks HTTP),
+    passing on to `upstream`; the HTTP-to-HTTPS redirect server left out."""
+    site = (ROOT / "deploy" / "nginx" / "killer.conf").read_text()
+    site = re.sub(r"(?m)^\s*#.*\n", "", site)
+    site, redirects = re.subn(r"\nserver \{\n\s+listen 80;.*?\n\}\n", "\n", site, flags=re.DOTALL)
+    site = re.sub(r"\n\s*(ssl_\w+|listen \[::\]:\d+)[^;]*;", "", site)
+    site, listens = re.subn(r"(?m)^\s*listen 443 ssl[^;]*;", f"    listen 127.0.0.1:{port};", site)
+    site, upstreams = re.subn(r"server 127\.0\.0\.1:8000;", f"server {upstream};", site)
+    if (redirects, listens, upstreams) != (1, 1, 1) or "ssl" in site:
+        raise SystemExit("deploy/nginx/killer.conf changed shape: update plain_http_site() here")
+    return site
 
 
 class Sync:
@@ -276,7 +364,7 @@ def run_step(args, env, out, users, server_processes):
         "tests/load/locustfile.py",
         "--headless",
         "--host",
-        f"http://{env['GUNICORN_BIND']}",
+        env["LOAD_HOST"],
         "--users",
         str(users + game_masters),
         "--spawn-rate",

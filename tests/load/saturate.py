@@ -46,7 +46,7 @@ def main():
     out = ROOT / "reports" / f"saturate-{args.db}-{args.worker_class}"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    args.processes = 1
+    args.processes, args.nginx = 1, False
     env = server_env(args, out)
     prepare(env, args.players, out)
     base = f"http://{env['GUNICORN_BIND']}"
