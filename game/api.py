@@ -7,14 +7,17 @@ cookie; POSTs carry the CSRF token in the X-CSRFToken header.
 
 import json
 import logging
-from functools import wraps
+from functools import lru_cache, wraps
 
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
-from django.utils.cache import add_never_cache_headers
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
@@ -22,6 +25,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from game import players, ratelimit, rules, state
 from game.models import Kill
+from killer import middleware
 
 MAX_BODY = 4096
 
@@ -83,9 +87,47 @@ def endpoint(method, *, fields=(), login=True, etag=None):
                 return error(_("Log in with your code first."), 401)
             return view(request, player, data, *args, **kwargs)
 
+        wrapper.poll_etag = etag  # for unchanged_poll()
         return wrapper
 
     return decorator
+
+
+def unchanged_poll(environ):
+    """The headers of the 304 of a poll whose page has not changed, decided from the WSGI environ
+    before Django handles the request (killer/wsgi.py), or None: then Django answers, as for anything.
+
+    Phones poll every ~5 s on connections idle in between. So spread out, such a poll spent more CPU
+    in Django's request handling (middleware, signals, routing) than in all the server around it, for
+    an answer without a body (README: Load tests and capacity). Answered here: a session this process
+    remembers (its first poll went through Django, which read the session), versions from this
+    process's memory or the cache (never the database), an allowed Host, HTTPS where Django would
+    redirect; with the headers the middleware would add.
+    """
+    if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" not in environ:
+        return None
+    view = _polled_view(environ.get("PATH_INFO", ""))
+    if view is None:
+        return None
+    request = WSGIRequest(environ)
+    ids = players.remembered_ids(request)
+    if ids is None or not middleware.may_answer_early(request):
+        return None
+    # The ETag names the language of the JSON: the one LocaleMiddleware would have picked.
+    language = translation.get_language_from_request(request)
+    tag = state.session_etag(view, *ids, language=language, database=False)
+    if tag is None or not _client_has(request, tag):
+        return None
+    return middleware.early_headers(request, language, _not_modified(tag))
+
+
+@lru_cache(maxsize=64)
+def _polled_view(path):
+    """The `etag` of the endpoint at `path`, or None."""
+    try:
+        return getattr(resolve(path).func, "poll_etag", None)
+    except Resolver404:
+        return None
 
 
 def _parse_body(request, fields):
@@ -128,7 +170,7 @@ def _session_etag(request, view):
 def _client_has(request, tag):
     """Whether If-None-Match names `tag`, compared weakly as RFC 9110 wants for If-None-Match:
     nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back."""
-    held = parse_etags(request.headers.get("If-None-Match", ""))
+    held = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
     return "*" in held or tag.removeprefix("W/") in {etag.removeprefix("W/") for etag in held}
 
 
@@ -137,6 +179,8 @@ def _not_modified(tag):
     del response["Content-Type"]
     response["ETag"] = tag
     response["Cache-Control"] = "private, no-cache"
+    # Decided by the session cookie, even when the session itself was not read.
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 

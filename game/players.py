@@ -51,6 +51,7 @@ def log_in(request, player):
 
 
 def log_out(request):
+    _poll_ids.pop(request.COOKIES.get(settings.SESSION_COOKIE_NAME), None)
     request.session.flush()
 
 
@@ -69,11 +70,16 @@ def current_ids(request):
 _poll_ids = {}
 
 
+def remembered_ids(request):
+    """(player id, game id) of the request's session if this process remembers it, else None."""
+    return _poll_ids.get(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+
+
 def poll_ids(request):
     """current_ids(), remembered: for deciding a 304 and nothing else."""
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    ids = _poll_ids.get(key)
+    ids = remembered_ids(request)
     if ids is None:
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         ids = current_ids(request)
         if ids is not None and key == request.session.session_key:
             state.forget_if_full(_poll_ids)

@@ -32,15 +32,20 @@ def game_etag(player, view):
     return _etag(view, player.pk, player.game.version)
 
 
-def session_etag(view, player_id, game_id):
-    """The ETag `player_id` would get now, mostly from this process's memory; None when the player
-    or game is gone. A poll that already has it gets a 304 without loading the player."""
-    version = _player_version(player_id, game_id) if view == "me" else _game_version(game_id)
-    return None if version is None else _etag(view, player_id, version)
+def session_etag(view, player_id, game_id, language=None, *, database=True):
+    """The ETag `player_id` would get now (in `language`, default the active one), mostly from this
+    process's memory; None when the player or game is gone. A poll that already has it gets a 304
+    without loading the player. Without `database`, None also when a version is neither in this
+    process's memory nor in the cache."""
+    if view == "me":
+        version = _player_version(player_id, game_id, database)
+    else:
+        version = _game_version(game_id, database)
+    return None if version is None else _etag(view, player_id, version, language)
 
 
-def _etag(view, player_id, version):
-    return f'"{view}-{player_id}-{version}-{get_language()}"'
+def _etag(view, player_id, version, language=None):
+    return f'"{view}-{player_id}-{version}-{language or get_language()}"'
 
 
 # This process's copies of the versions, so that most polls answered 304 read no cache at all (two
@@ -51,19 +56,25 @@ _game_versions = {}  # game id -> (version, until when, on time.monotonic())
 _player_versions = {}  # player id -> (version, the game's version then, until when)
 
 
-def _game_version(game_id):
+def _game_version(game_id, database=True):
     version, until = _game_versions.get(game_id, (None, 0))
     if time.monotonic() >= until:
-        version = _version(f"game-version:{game_id}", Game, game_id)
+        version = _version(f"game-version:{game_id}", Game, game_id, database)
+        if version is None and not database:
+            return None  # not known, rather than gone
         _game_versions[game_id] = (version, time.monotonic() + settings.LOCAL_VERSION_SECONDS)
     return version
 
 
-def _player_version(player_id, game_id):
-    game_version = _game_version(game_id)
+def _player_version(player_id, game_id, database=True):
+    game_version = _game_version(game_id, database)
+    if game_version is None:
+        return None
     version, read_at, until = _player_versions.get(player_id, (None, None, 0))
     if read_at != game_version or time.monotonic() >= until:
-        version = _version(f"player-version:{player_id}", Player, player_id)
+        version = _version(f"player-version:{player_id}", Player, player_id, database)
+        if version is None and not database:
+            return None
         forget_if_full(_player_versions)
         until = time.monotonic() + settings.VERSION_CACHE_SECONDS
         _player_versions[player_id] = (version, game_version, until)
@@ -76,15 +87,15 @@ def forget_if_full(memory, limit=100_000):
         memory.clear()
 
 
-def _version(key, model, pk):
-    """A row's version, from the cache or the database.
+def _version(key, model, pk, database=True):
+    """A row's version, from the cache or (if `database`) the database.
 
     The rules forget it once they commit. A cache per process (locmem) forgets only in the process
     that committed, so the others may answer 304 for VERSION_CACHE_SECONDS more: a poll sees a
     change at worst that much later, never misses it. A shared cache (Redis) forgets everywhere.
     """
     version = cache.get(key)
-    if version is None:
+    if version is None and database:
         version = model.objects.filter(pk=pk).order_by().values_list("version", flat=True).first()
         if version is not None:
             cache.set(key, version, settings.VERSION_CACHE_SECONDS)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from game import players, rules, state
 from game.models import Game, Mission, Player
+from killer import middleware
 
 
 def make_game(*, players=4, missions=6, start=False, **options):
@@ -74,12 +75,14 @@ def fresh(obj):
 
 
 def forget_caches():
-    """The cache, and this process's own copies of versions and sessions that answer polls
-    (game/state.py, game/players.py): as a fresh process with a cold cache finds them."""
+    """The cache, and this process's own copies of versions, sessions and headers that answer polls
+    (game/state.py, game/players.py, killer/middleware.py): as a fresh process with a cold cache
+    finds them."""
     cache.clear()
     state._game_versions.clear()
     state._player_versions.clear()
     players._poll_ids.clear()
+    middleware._added_headers.clear()
 
 
 @pytest.fixture(autouse=True)

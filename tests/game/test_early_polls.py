@@ -1,0 +1,122 @@
+"""Polls of unchanged pages answered before Django handles the request (killer/wsgi.py, with
+game.api.unchanged_poll): the same 304 as Django's, and anything it cannot vouch for left to Django."""
+
+import pytest
+from django.test import RequestFactory
+
+from game import rules
+from game.api import unchanged_poll
+from killer.wsgi import application
+from tests.conftest import forget_caches, login
+
+pytestmark = pytest.mark.django_db
+
+IGNORED = {"X-Request-ID", "Content-Length"}  # a new id each time; Django counts the empty body
+
+
+@pytest.fixture
+def phone(client, cast):
+    """The victim's phone (in English), after a first poll that went through Django: this process
+    remembers its session and the versions."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login(client, cast.victim)
+    client.tag = client.get("/api/me")["ETag"]
+    client.django_304 = client.get("/api/me", HTTP_IF_NONE_MATCH=client.tag)
+    assert client.django_304.status_code == 304
+    return client
+
+
+def cookies_of(phone):
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in phone.cookies.items())
+
+
+def environ(phone, path="/api/me", *, method="get", **headers):
+    """The WSGI environ of the phone's poll (its cookies, ETag and language), changed by `headers`."""
+    headers = {
+        "HTTP_COOKIE": cookies_of(phone),
+        "HTTP_IF_NONE_MATCH": phone.tag,
+        "HTTP_ACCEPT_LANGUAGE": "en",
+        **headers,
+    }
+    return getattr(RequestFactory(), method)(path, **headers).environ
+
+
+def early(phone, *args, **kwargs):
+    """(status, headers) of a request answered by the WSGI application before Django."""
+    answers = []
+
+    def start_response(status, headers):
+        answers.append((status, dict(headers)))
+
+    assert list(application(environ(phone, *args, **kwargs), start_response)) == []
+    return answers[0]
+
+
+def test_an_unchanged_page_gets_the_same_304_as_through_django(phone, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        status, headers = early(phone)
+
+    assert status == "304 Not Modified"
+    through_django = {name: value for name, value in phone.django_304.items() if name not in IGNORED}
+    assert {name: value for name, value in headers.items() if name not in IGNORED} == through_django
+    assert len(headers["X-Request-ID"]) == 32
+
+
+def test_the_tag_as_nginx_hands_it_back(phone):
+    status, _ = early(phone, HTTP_IF_NONE_MATCH=f"W/{phone.tag}")
+    assert status == "304 Not Modified"
+
+
+def test_over_https_it_has_the_https_headers(phone, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_SSL_REDIRECT = True
+
+    status, headers = early(phone, secure=True)
+
+    assert status == "304 Not Modified"
+    assert headers["Strict-Transport-Security"] == "max-age=3600"
+
+
+@pytest.mark.parametrize(
+    "left_to_django",
+    [
+        pytest.param({"HTTP_IF_NONE_MATCH": '"me-0-0-en"'}, id="another tag"),
+        pytest.param({"HTTP_ACCEPT_LANGUAGE": "fr"}, id="another language: the JSON in French"),
+        pytest.param({"HTTP_HOST": "evil.example"}, id="a host not allowed"),
+        pytest.param({"method": "post"}, id="not a GET"),
+        pytest.param({"path": "/api/kills"}, id="not a polled endpoint"),
+        pytest.param({"path": "/api/nowhere"}, id="no endpoint"),
+        pytest.param({"HTTP_COOKIE": ""}, id="no session"),
+    ],
+)
+def test_what_it_cannot_vouch_for_is_left_to_django(phone, left_to_django):
+    assert unchanged_poll(environ(phone)) is not None
+    assert unchanged_poll(environ(phone, **left_to_django)) is None
+
+
+def test_plain_http_is_left_to_django_where_it_redirects_to_https(phone, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert unchanged_poll(environ(phone)) is None
+
+
+def test_a_change_is_left_to_django_which_reads_it(phone, cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.kill_declare(killer=cast.killer, actor="killer")
+
+    assert unchanged_poll(environ(phone)) is None
+    assert phone.get("/api/me", HTTP_IF_NONE_MATCH=phone.tag).status_code == 200
+
+
+def test_a_session_this_process_does_not_remember_is_left_to_django(phone):
+    forget_caches()  # as a worker that never saw this phone
+
+    assert unchanged_poll(environ(phone)) is None
+
+
+def test_a_logout_is_forgotten_at_once(phone):
+    before = cookies_of(phone)
+
+    phone.post("/api/logout", content_type="application/json")
+
+    assert unchanged_poll(environ(phone, HTTP_COOKIE=before)) is None
