@@ -4,9 +4,10 @@
 
 For each step (5, 10, 25, ... players, up to --players, or the exact list given as --players 5,50)
 Locust runs headless against a fresh seeded game served by gunicorn through config/gunicorn.conf.py
-(DEBUG off, collectstatic done). The report in reports/<db>-<worker class>/ has, per step, req/s,
-p50/p95/p99, errors, stale 409s and the CPU and memory of the server (gunicorn master + workers)
-and of the load generator, as CSV and Markdown, with Locust's HTML report per step and a PNG chart.
+(DEBUG off, collectstatic done) behind nginx with the site of deploy/nginx/ (--no-nginx: without).
+The report in reports/<db>-<worker class>/ has, per step, req/s, p50/p95/p99, errors, stale 409s and
+the CPU and memory of the server (gunicorn master + workers, and nginx) and of the load generator,
+as CSV and Markdown, with Locust's HTML report per step and a PNG chart.
 
 Exits 1 when a step has an error or a p95 over 500 ms. Prints the capacity: the largest step with no
 error and a p95 of at most 100 ms.
@@ -63,7 +64,8 @@ def main():
         (r["players"] for r in rows if r["errors"] == 0 and r["p95"] <= CAPACITY_P95_MS), default=0
     )
     limits = f"0 errors, p95 <= {CAPACITY_P95_MS} ms"
-    print(f"Capacity ({args.db}, {args.worker_class}): {capacity} players ({limits})")
+    front = "behind nginx" if args.nginx else "no nginx"
+    print(f"Capacity ({args.db}, {args.worker_class}, {front}): {capacity} players ({limits})")
     print(f"Report: {out.relative_to(ROOT)}/report.md")
     broken = [r for r in rows if r["errors"] or r["p95"] > MAX_P95_MS]
     return 1 if broken else 0
@@ -98,8 +100,10 @@ def parse_args():
     )
     parser.add_argument(
         "--nginx",
-        action="store_true",
-        help="put nginx in front of gunicorn as deploy/nginx/killer.conf does (plain HTTP on --port)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="nginx in front of gunicorn, as deployed (deploy/nginx/killer.conf, plain HTTP on --port); "
+        "--no-nginx: Locust straight to gunicorn",
     )
     parser.add_argument("--name", help="report folder under reports/ (default <db>-<worker class>)")
     parser.add_argument(
@@ -245,6 +249,8 @@ class Nginx:
     def __enter__(self):
         if not self.enabled:
             return self
+        if not shutil.which("nginx"):
+            raise SystemExit("nginx is missing: apt-get install nginx (or --no-nginx)")
         self.dir.mkdir()
         (self.dir / "site.conf").write_text(plain_http_site(self.port, self.env["GUNICORN_BIND"]))
         (self.dir / "nginx.conf").write_text(NGINX_CONF.format(dir=self.dir))
@@ -523,7 +529,8 @@ def write_reports(out, rows, args):
         writer.writerows(rows)
     workers = args.workers or "default"
     lines = [
-        f"Database {args.db}, cache {args.cache}, gunicorn {args.worker_class} workers: {workers}, "
+        f"Database {args.db}, cache {args.cache}, gunicorn {args.worker_class} workers: {workers}"
+        f"{' behind nginx' if args.nginx else ''}, "
         f"{args.duration} s measured per step, Locust in {args.processes} process(es) on the same machine "
         f"({psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB). "
         f"CPU is % of one core.",
