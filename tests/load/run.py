@@ -330,6 +330,9 @@ class Sync:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # It does Google's work, which on a game night runs on Google's machines: here it yields
+            # the CPU to everything measured.
+            preexec_fn=lambda: os.nice(19),
         )
         subprocess.run([BIN / "python", "manage.py", "sheets_demo"], cwd=ROOT, env=self.env, check=True)
         self.processes = [
