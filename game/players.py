@@ -77,9 +77,9 @@ def remembered_ids(request):
 
 def poll_ids(request):
     """current_ids(), remembered: for deciding a 304 and nothing else."""
-    ids = remembered_ids(request)
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    ids = _poll_ids.get(key)
     if ids is None:
-        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         ids = current_ids(request)
         if ids is not None and key == request.session.session_key:
             state.forget_if_full(_poll_ids)

@@ -438,6 +438,20 @@ def _check_length(model, field, value):
         )
 
 
+def _save_changes(obj, **wanted):
+    """Set and save the fields of `obj` given (not None) that differ; {field: [old, new]} for the Event."""
+    changes = {
+        field: [getattr(obj, field), value]
+        for field, value in wanted.items()
+        if value is not None and value != getattr(obj, field)
+    }
+    for field, (_old, new) in changes.items():
+        setattr(obj, field, new)
+    if changes:
+        obj.save(update_fields=list(changes))
+    return changes
+
+
 @contextmanager
 def _locked_game(game_id):
     with transaction.atomic():
@@ -642,22 +656,14 @@ def game_set_options(
             raise RuleError(_("The game is finished."))
         if confirmation_mode not in Game.ConfirmationMode.values:
             raise RuleError(_("Unknown confirmation mode."), status=400)
-        wanted = {
-            "confirmation_mode": confirmation_mode,
-            "feed_names_killers": feed_names_killers,
-            "killer_inherits_mission": killer_inherits_mission,
-        }
-        changes = {
-            name: [getattr(game, name), value]
-            for name, value in wanted.items()
-            if getattr(game, name) != value
-        }
-        if not changes:
-            return game
-        for name in changes:
-            setattr(game, name, wanted[name])
-        game.save(update_fields=list(changes))
-        _event(game, "game_options_changed", actor, changes=changes)
+        changes = _save_changes(
+            game,
+            confirmation_mode=confirmation_mode,
+            feed_names_killers=feed_names_killers,
+            killer_inherits_mission=killer_inherits_mission,
+        )
+        if changes:
+            _event(game, "game_options_changed", actor, changes=changes)
         return game
 
 
@@ -668,11 +674,8 @@ def game_rename(*, game: Game, name: str, actor: str) -> Game:
             raise RuleError(_("A game needs a name."), status=400)
         _check_plain_text(name)
         _check_length(Game, "name", name)
-        if game.name == name:
-            return game
-        old, game.name = game.name, name
-        game.save(update_fields=["name"])
-        _event(game, "game_renamed", actor, changes={"name": [old, name]})
+        if changes := _save_changes(game, name=name):
+            _event(game, "game_renamed", actor, changes=changes)
         return game
 
 
@@ -712,17 +715,9 @@ def player_update(
     with _locked_game(player.game_id) as game:
         player = Player.objects.get(pk=player.pk)
         player_check_fields(name=name, email=email, group=group)
-        wanted = {"name": name, "email": email, "group": group}
-        changes = {
-            field: [getattr(player, field), value]
-            for field, value in wanted.items()
-            if value is not None and value != getattr(player, field)
-        }
+        changes = _save_changes(player, name=name, email=email, group=group)
         if not changes:
             return player
-        for field, (_old, new) in changes.items():
-            setattr(player, field, new)
-        player.save(update_fields=list(changes))
         # Their hunter sees their name and group, and so does the other side of a kill on them.
         open_kills = Kill.objects.open().filter(Q(killer=player) | Q(victim=player))
         touched = [player, *game.players.filter(target=player)]
@@ -751,17 +746,9 @@ def mission_update(
         mission = Mission.objects.get(pk=mission.pk)
         if text is not None:
             mission_check_text(text)
-        wanted = {"text": text, "active": active}
-        changes = {
-            field: [getattr(mission, field), value]
-            for field, value in wanted.items()
-            if value is not None and value != getattr(mission, field)
-        }
+        changes = _save_changes(mission, text=text, active=active)
         if not changes:
             return mission
-        for field, (_old, new) in changes.items():
-            setattr(mission, field, new)
-        mission.save(update_fields=list(changes))
         holders = game.players.filter(mission=mission) if "text" in changes else []
         _event(game, "mission_updated", actor, touched=holders, mission=mission.pk, changes=changes)
         return mission
