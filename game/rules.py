@@ -6,8 +6,9 @@ on SQLite the IMMEDIATE transaction already holds the database's write lock), th
 needs, checks it and writes. Two requests on the same game therefore run one after the other and the
 second sees what the first did. Nothing in here talks to the network.
 
-Every change writes an Event and bumps `Game.version`, and `Player.version` for each player whose own
-page it changes (everyone's, unless the rule says whose): the ETags player pages poll with.
+Every change writes an Event and bumps `Game.version`, and sets `Player.version` to it for each
+player whose own page it changes (everyone's, unless the rule says whose): the ETags player pages
+poll with.
 """
 
 import random
@@ -19,7 +20,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -491,20 +492,23 @@ def _event(game, kind, actor, *, player=None, touched=None, **data):
     Event.objects.create(
         game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
     )
-    Game.objects.filter(pk=game.pk).update(version=F("version") + 1)
     _touch(game.pk, touched)
 
 
 def _touch(game_id, players):
-    """Bump the version of `players` (Players or ids; None: all the game's players)."""
+    """Bump the game's version and stamp `players` (Players or ids; None: all the game's players)
+    with it: a player's version is the game's version when their page last changed, so a process
+    finds whose pages changed since the game's version it knows in one query (game/state.py)."""
+    Game.objects.filter(pk=game_id).update(version=F("version") + 1)
+    stamp = Subquery(Game.objects.filter(pk=game_id).values("version"))
     if players is None:
-        Player.objects.filter(game_id=game_id).update(version=F("version") + 1)
-        ids = None
+        Player.objects.filter(game_id=game_id).update(version=stamp)
     else:
         ids = {getattr(player, "pk", player) for player in players if player is not None}
-        Player.objects.filter(pk__in=ids).update(version=F("version") + 1)
+        if ids:
+            Player.objects.filter(pk__in=ids).update(version=stamp)
     # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
-    transaction.on_commit(partial(state.forget_versions, game_id, ids))
+    transaction.on_commit(partial(state.forget_versions, game_id))
 
 
 def _link_cycle(game, players):

@@ -48,12 +48,14 @@ def _etag(view, player_id, version, language=None):
     return f'"{view}-{player_id}-{version}-{language or get_language()}"'
 
 
-# This process's copies of the versions, so that most polls answered 304 read no cache at all (two
-# Redis reads were half a poll's cost). A game's version is kept LOCAL_VERSION_SECONDS; a player's
-# while their game's has not moved (every rule that bumps one bumps the other), and never longer
-# than the shared cache keeps it, which bounds the lag a rare race between a commit and a read costs.
+# This process's copies of the versions, so that most polls answered 304 read neither the cache nor
+# the database (a Redis read was most of a poll's cost, and a database read through Django far more).
+# A game's version is kept LOCAL_VERSION_SECONDS. Its players' versions are kept as one map per game,
+# current at a game version: a player's version is the game's version when their page last changed
+# (game/rules.py stamps it), so once the game's version moves, one query for the players stamped
+# since brings the map up to date, whatever the number of players.
 _game_versions = {}  # game id -> (version, until when, on time.monotonic())
-_player_versions = {}  # player id -> (version, the game's version then, until when)
+_player_versions = {}  # game id -> (the game's version the map is current at, {player id: version})
 
 
 def _game_version(game_id, database=True):
@@ -70,19 +72,37 @@ def _player_version(player_id, game_id, database=True):
     game_version = _game_version(game_id, database)
     if game_version is None:
         return None
-    version, read_at, until = _player_versions.get(player_id, (None, None, 0))
-    if read_at != game_version or time.monotonic() >= until:
-        version = _version(f"player-version:{player_id}", Player, player_id, database)
-        if version is None and not database:
+    current_at, versions = _player_versions.get(game_id, (None, None))
+    # A map newer than the game's version this process holds is newer still: fine to answer from.
+    if versions is None or current_at < game_version:
+        if not database:
             return None
-        forget_if_full(_player_versions)
-        until = time.monotonic() + settings.VERSION_CACHE_SECONDS
-        _player_versions[player_id] = (version, game_version, until)
+        current_at, versions = _bring_up_to_date(game_id, game_version, current_at, versions)
+    version = versions.get(player_id)
+    if version is None and database:
+        # A player added without a stamp (none of the rules does that) or out of the map.
+        version = Player.objects.filter(pk=player_id, game_id=game_id).values_list("version", flat=True).first()
+        if version is not None:
+            versions[player_id] = version
     return version
 
 
+def _bring_up_to_date(game_id, game_version, current_at, versions):
+    """The game's map of player versions as of `game_version`: all of them the first time, then the
+    players stamped since the map was last brought up to date."""
+    players = Player.objects.filter(game_id=game_id).order_by()
+    if versions is None:
+        forget_if_full(_player_versions, limit=100)
+        versions = {}
+    else:
+        players = players.filter(version__gt=current_at)
+    versions.update(players.values_list("pk", "version"))
+    _player_versions[game_id] = (game_version, versions)
+    return game_version, versions
+
+
 def forget_if_full(memory, limit=100_000):
-    """Keeps a process's memory of players bounded: starting over costs one read per player."""
+    """Keeps a process's memory bounded: starting over costs one read per player (or game)."""
     if len(memory) >= limit:
         memory.clear()
 
@@ -102,12 +122,10 @@ def _version(key, model, pk, database=True):
     return version
 
 
-def forget_versions(game_id, player_ids):
-    """After a commit: the game's version, and those of `player_ids` (None: all its players)."""
+def forget_versions(game_id):
+    """After a commit: the game's version (the players' follow from it)."""
     _game_versions.pop(game_id, None)  # this process sees the change at its next poll
-    if player_ids is None:
-        player_ids = Player.objects.filter(game_id=game_id).values_list("pk", flat=True)
-    cache.delete_many([f"game-version:{game_id}", *(f"player-version:{pk}" for pk in player_ids)])
+    cache.delete(f"game-version:{game_id}")
 
 
 def versioned_key(view, game):

@@ -102,10 +102,10 @@ def game_master(django_user_model):
     return django_user_model.objects.create_user(username="gm", password="gm-password", is_staff=True)
 
 
-def _cast(**options):
-    game = make_game(players=4, start=True, **options)
+def _cast(players=4, **options):
+    game = make_game(players=players, start=True, **options)
     killer = game.players.order_by("pk").first()
-    killer, victim, bystander, hunter = chain_from(killer)
+    killer, victim, bystander, *_, hunter = chain_from(killer)
     return SimpleNamespace(game=game, killer=killer, victim=victim, bystander=bystander, hunter=hunter)
 
 

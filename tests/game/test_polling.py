@@ -94,6 +94,26 @@ def test_a_kill_changes_only_the_pages_it_changes(client, cast, django_capture_o
     assert status == {"killer": 200, "victim": 200, "bystander": 304}
 
 
+def test_a_kill_elsewhere_costs_a_process_two_queries_whatever_the_number_of_players(
+    client, make_cast, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """Every kill moves the game's version, which each process must learn, but the players it leaves
+    alone keep their 304 without a read of their own, from the database or the cache."""
+    cast = make_cast(players=12)
+    others = cast.game.players.exclude(pk__in=[cast.killer.pk, cast.victim.pk])
+    phones = [login(type(client)(), player) for player in others]
+    tags = [phone.get("/api/me")["ETag"] for phone in phones]
+    for phone, tag in zip(phones, tags):  # this process remembers their sessions
+        assert phone.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.death_report(victim=cast.victim, actor="victim")
+    cache.clear()  # nothing left in the cache either: as long after the kill
+
+    with django_assert_num_queries(2):  # the game's version, the players stamped since this one
+        status = [phone.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code for phone, tag in zip(phones, tags)]
+    assert status == [304] * len(phones)
+
+
 def test_a_change_to_the_game_changes_every_page(client, cast, django_capture_on_commit_callbacks):
     phones = [login(type(client)(), player) for player in (cast.killer, cast.bystander)]
     tags = [phone.get("/api/me")["ETag"] for phone in phones]
