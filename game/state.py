@@ -81,7 +81,9 @@ def _player_version(player_id, game_id, database=True):
     version = versions.get(player_id)
     if version is None and database:
         # A player added without a stamp (none of the rules does that) or out of the map.
-        version = Player.objects.filter(pk=player_id, game_id=game_id).values_list("version", flat=True).first()
+        version = (
+            Player.objects.filter(pk=player_id, game_id=game_id).values_list("version", flat=True).first()
+        )
         if version is not None:
             versions[player_id] = version
     return version

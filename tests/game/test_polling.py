@@ -103,14 +103,17 @@ def test_a_kill_elsewhere_costs_a_process_two_queries_whatever_the_number_of_pla
     others = cast.game.players.exclude(pk__in=[cast.killer.pk, cast.victim.pk])
     phones = [login(type(client)(), player) for player in others]
     tags = [phone.get("/api/me")["ETag"] for phone in phones]
-    for phone, tag in zip(phones, tags):  # this process remembers their sessions
+    for phone, tag in zip(phones, tags, strict=True):  # this process remembers their sessions
         assert phone.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 304
     with django_capture_on_commit_callbacks(execute=True):
         rules.death_report(victim=cast.victim, actor="victim")
     cache.clear()  # nothing left in the cache either: as long after the kill
 
     with django_assert_num_queries(2):  # the game's version, the players stamped since this one
-        status = [phone.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code for phone, tag in zip(phones, tags)]
+        status = [
+            phone.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code
+            for phone, tag in zip(phones, tags, strict=True)
+        ]
     assert status == [304] * len(phones)
 
 
