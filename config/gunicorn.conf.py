@@ -23,7 +23,8 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 # Longer than the pages' 5 s poll (nginx's default is 75 s too): with gunicorn's default of 5 s the
 # server closed connections just as phones reused them, and 1 request in 20 waited 10 s at 500 players.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# None by default: nginx keeps the access log (deploy/nginx/killer.conf). "-" for standard output.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None

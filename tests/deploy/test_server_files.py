@@ -21,6 +21,7 @@ from tests.deploy.conftest import DEPLOY_SH, REPO, free_port
 DEPLOY = REPO / "deploy"
 CERT = "/etc/letsencrypt/live/killer.example.org/fullchain.pem"
 KEY = "/etc/letsencrypt/live/killer.example.org/privkey.pem"
+ACCESS_LOG = "/var/log/nginx/killer.access.log"
 
 
 def run(*command, **kwargs):
@@ -118,6 +119,14 @@ def certificate(tmp_path):
     return cert, key
 
 
+def site_in(tmp_path, certificate):
+    """The site, with the test's certificate and its access log in tmp_path."""
+    cert, key = certificate
+    site = (DEPLOY / "nginx" / "killer.conf").read_text()
+    site = site.replace(CERT, str(cert)).replace(KEY, str(key))
+    return site.replace(ACCESS_LOG, str(tmp_path / "access.log"))
+
+
 def nginx_conf(tmp_path, site):
     """A minimal nginx.conf around the site, everything nginx writes kept in tmp_path."""
     (tmp_path / "site.conf").write_text(site)
@@ -139,8 +148,7 @@ http {{
 
 def test_nginx_accepts_the_site(tmp_path, certificate):
     require("nginx")
-    cert, key = certificate
-    site = (DEPLOY / "nginx" / "killer.conf").read_text().replace(CERT, str(cert)).replace(KEY, str(key))
+    site = site_in(tmp_path, certificate)
     conf = nginx_conf(tmp_path, site)
 
     result = run("nginx", "-t", "-c", str(conf), "-p", str(tmp_path))
@@ -153,9 +161,8 @@ def nginx(tmp_path, certificate, deployment):
     """The site in front of the deployed release, on loopback ports: a connection to its HTTPS side,
     and the HTTP side's port."""
     require("nginx")
-    cert, key = certificate
     http_port, https_port = free_port(), free_port()
-    site = (DEPLOY / "nginx" / "killer.conf").read_text().replace(CERT, str(cert)).replace(KEY, str(key))
+    site = site_in(tmp_path, certificate)
     # Loopback ports instead of 80 and 443, the deployment's gunicorn instead of 8000.
     site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
@@ -237,6 +244,10 @@ def test_a_phone_polling_through_nginx_gets_304s(nginx, deployment, tmp_path):
 
     status, headers, body = fetch(https, "/api/me", {**phone, "If-None-Match": tag})
     assert (status, body) == (304, b"")
+    # nginx keeps the access log, with the id the app gave the request.
+    last = (tmp_path / "access.log").read_text().splitlines()[-1]
+    assert '"GET /api/me HTTP/1.1" 304 0 ' in last
+    assert f" {headers['X-Request-ID']} " in last
 
 
 def cookies_from(headers):

@@ -142,7 +142,6 @@ def server_env(args, out):
         GUNICORN_BIND=f"127.0.0.1:{args.port + 1 if args.nginx else args.port}",
         LOAD_HOST=f"http://127.0.0.1:{args.port}",
         GUNICORN_WORKER_CLASS=args.worker_class,
-        GUNICORN_ACCESS_LOG=str(out / "access.log"),
         GUNICORN_ERROR_LOG=str(out / "gunicorn.log"),
         GUNICORN_PIDFILE=str(out / "gunicorn.pid"),
         LOAD_CODES_FILE=str(ROOT / "var" / "load" / "codes.csv"),
@@ -252,7 +251,8 @@ class Nginx:
         if not shutil.which("nginx"):
             raise SystemExit("nginx is missing: apt-get install nginx (or --no-nginx)")
         self.dir.mkdir()
-        (self.dir / "site.conf").write_text(plain_http_site(self.port, self.env["GUNICORN_BIND"]))
+        site = plain_http_site(self.port, self.env["GUNICORN_BIND"], self.dir / "killer.access.log")
+        (self.dir / "site.conf").write_text(site)
         (self.dir / "nginx.conf").write_text(NGINX_CONF.format(dir=self.dir))
         self.processes = [
             subprocess.Popen(
@@ -269,7 +269,7 @@ class Nginx:
             process.wait(timeout=60)
 
 
-# As Debian's /etc/nginx/nginx.conf: a worker per core, every request in an access log.
+# As Debian's /etc/nginx/nginx.conf: a worker per core; the site has its own access log.
 NGINX_CONF = """
 worker_processes auto;
 pid {dir}/nginx.pid;
@@ -292,16 +292,17 @@ http {{
 """
 
 
-def plain_http_site(port, upstream):
+def plain_http_site(port, upstream, log):
     """deploy/nginx/killer.conf's HTTPS server on 127.0.0.1:port without TLS (Locust speaks HTTP),
-    passing on to `upstream`; the HTTP-to-HTTPS redirect server left out."""
+    passing on to `upstream`, its access log in `log`; the HTTP-to-HTTPS redirect server left out."""
     site = (ROOT / "deploy" / "nginx" / "killer.conf").read_text()
     site = re.sub(r"(?m)^\s*#.*\n", "", site)
     site, redirects = re.subn(r"\nserver \{\n\s+listen 80;.*?\n\}\n", "\n", site, flags=re.DOTALL)
     site = re.sub(r"\n\s*(ssl_\w+|listen \[::\]:\d+)[^;]*;", "", site)
     site, listens = re.subn(r"(?m)^\s*listen 443 ssl[^;]*;", f"    listen 127.0.0.1:{port};", site)
     site, upstreams = re.subn(r"server 127\.0\.0\.1:8000;", f"server {upstream};", site)
-    if (redirects, listens, upstreams) != (1, 1, 1) or "ssl" in site:
+    site, logs = re.subn(r"/var/log/nginx/killer\.access\.log", str(log), site)
+    if (redirects, listens, upstreams, logs) != (1, 1, 1, 1) or "ssl" in site:
         raise SystemExit("deploy/nginx/killer.conf changed shape: update plain_http_site() here")
     return site
 
