@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import random
+import time
 from collections import Counter
 
 import gevent
@@ -29,9 +30,13 @@ CODES_FILE = os.environ.get("LOAD_CODES_FILE", "var/load/codes.csv")
 COUNTERS_FILE = os.environ.get("LOAD_COUNTERS_FILE")
 GM_USERNAME = os.environ.get("LOAD_GM_USERNAME", "gm")
 GM_PASSWORD = os.environ.get("LOAD_GM_PASSWORD", "killer-demo")
-# Statistics start once every user has logged in, opened the dashboard and polled once: they
-# measure the steady state. (Locust's --reset-stats fires when the last user starts, too early.)
-SETTLE_SECONDS = float(os.environ.get("LOAD_SETTLE_SECONDS", 8))
+# Statistics start once every player has logged in and opened the dashboard, plus this long for
+# their first polls; then the step runs LOAD_MEASURE_SECONDS (0: until Locust's --run-time). At the
+# end of a big ramp the last logins queue for seconds behind the polls of everyone already in: a
+# fixed wait after the last user started let that backlog into the measured seconds.
+SETTLE_SECONDS = float(os.environ.get("LOAD_SETTLE_SECONDS", 5))
+MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", 0))
+SETTLED_FILE = os.environ.get("LOAD_SETTLED_FILE")  # written when the statistics start
 # Actions (declare, confirm, death) in the whole game per minute, whatever its size: about one kill
 # a minute, a busy game. Each one changes the pages of the two players in it (their next poll is a
 # 200) and the leaderboard of everyone (their next look at it is a 200).
@@ -191,11 +196,35 @@ class GameMaster(FastHttpUser):
 
 
 @events.init.add_listener
-def _reset_stats_once_settled(environment, **kwargs):
-    # In every process: the master's totals and each worker's pending report.
-    environment.events.spawning_complete.add_listener(
-        lambda **kw: gevent.spawn_later(SETTLE_SECONDS, environment.stats.reset_all)
-    )
+def _measure_once_settled(environment, **kwargs):
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message("reset_stats", lambda environment, msg, **kw: environment.stats.reset_all())
+    elif runner is not None:  # the master, or the only process
+        environment.events.spawning_complete.add_listener(lambda **kw: gevent.spawn(_settle, environment))
+
+
+def _settle(environment):
+    """Waits for every player to be in (from the statistics, which the master gathers from the
+    processes), then starts the statistics afresh and, with MEASURE_SECONDS, ends the step that
+    much later."""
+    stats, runner = environment.stats, environment.runner
+    while True:
+        home, login = stats.get("/", "GET"), stats.get("/api/login", "POST")
+        dashboards = stats.get("/me/", "GET").num_requests
+        tried = login.num_requests + home.num_failures  # without a CSRF cookie a player gives up
+        if tried >= STEP_PLAYERS and dashboards >= login.num_requests - login.num_failures:
+            break
+        gevent.sleep(1)
+    gevent.sleep(SETTLE_SECONDS)
+    stats.reset_all()
+    if isinstance(runner, MasterRunner):
+        runner.send_message("reset_stats")  # what the processes have not reported yet
+    if SETTLED_FILE:
+        with open(SETTLED_FILE, "w") as f:
+            f.write(f"{time.time()}\n")
+    if MEASURE_SECONDS:
+        gevent.spawn_later(MEASURE_SECONDS, runner.quit)
 
 
 @events.report_to_master.add_listener

@@ -35,7 +35,9 @@ BIN = Path(sys.executable).parent
 STEPS = [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000]
 MAX_P95_MS = 500  # a step over this fails the run
 CAPACITY_P95_MS = 100  # a step within this (and without errors) counts toward the capacity
-SETTLE_SECONDS = 8
+SETTLE_SECONDS = 5  # after the last player is in, for their first polls
+# A step whose players are not all in this long after the last one started fails.
+MAX_LOGIN_BACKLOG_SECONDS = 120
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/"
 REDIS_URL = "redis://127.0.0.1:6379/3"
 SHEETS_PORT = 8799
@@ -364,8 +366,10 @@ def run_step(args, env, out, users, server_processes):
     # costs ~13 ms of server CPU with its pages: at 50 a second a 5,000-player ramp kept two cores
     # busy and its backlog spilled into the measured seconds.)
     spawn_rate = max(5, min(users, args.spawn_rate))
-    # Every user has logged in and polled once; the locustfile resets its statistics then too.
-    ramp = users / spawn_rate + SETTLE_SECONDS
+    # The locustfile starts its statistics once every player is in, writes `settled_file`, and ends
+    # the step --duration later; --run-time only bounds a step whose players never all get in.
+    ramp = users / spawn_rate
+    settled_file = out / f"step-{users:05d}-settled"
     prefix = out / f"step-{users:05d}"
     counters_file = out / f"step-{users:05d}-counters.json"
     command = [
@@ -380,7 +384,7 @@ def run_step(args, env, out, users, server_processes):
         "--spawn-rate",
         str(spawn_rate),
         "--run-time",
-        f"{int(ramp + args.duration)}s",
+        f"{int(ramp + MAX_LOGIN_BACKLOG_SECONDS + SETTLE_SECONDS + args.duration)}s",
         "--csv",
         str(prefix),
         "--html",
@@ -397,6 +401,8 @@ def run_step(args, env, out, users, server_processes):
         env,
         LOAD_COUNTERS_FILE=str(counters_file),
         LOAD_SETTLE_SECONDS=str(SETTLE_SECONDS),
+        LOAD_MEASURE_SECONDS=str(args.duration),
+        LOAD_SETTLED_FILE=str(settled_file),
         LOAD_STEP_PLAYERS=str(users),
     )
     log = (out / f"step-{users:05d}-locust.log").open("w")
@@ -409,10 +415,13 @@ def run_step(args, env, out, users, server_processes):
         preexec_fn=lambda: os.nice(args.nice),
     )
     sampler = Sampler(server_processes, [locust])
-    time.sleep(ramp)
+    while not settled_file.exists() and locust.poll() is None:
+        time.sleep(0.2)
     sampler.start()  # the steady state only, as Locust's statistics
     locust.wait()
     sampler.stop()
+    if not settled_file.exists():
+        print(f"{users} players: not all logged in {MAX_LOGIN_BACKLOG_SECONDS} s after the last one started")
     stats = aggregated_stats(f"{prefix}_stats.csv")
     counters = json.loads(counters_file.read_text()) if counters_file.exists() else {}
     return {
@@ -421,7 +430,9 @@ def run_step(args, env, out, users, server_processes):
         "p50": int(float(stats["50%"])),
         "p95": int(float(stats["95%"])),
         "p99": int(float(stats["99%"])),
-        "errors": counters.get("errors", 0) + (1 if locust.returncode not in (0, 1) else 0),
+        "errors": counters.get("errors", 0)
+        + (1 if locust.returncode not in (0, 1) else 0)
+        + (0 if settled_file.exists() else 1),
         "stale_409": counters.get("stale", 0),
         "not_modified": counters.get("not_modified", 0),
         "requests": int(stats["Request Count"]),
