@@ -91,14 +91,22 @@ def _player_version(player_id, game_id, database=True):
 
 def _bring_up_to_date(game_id, game_version, current_at, versions):
     """The game's map of player versions as of `game_version`: all of them the first time, then the
-    players stamped since the map was last brought up to date."""
+    players stamped since the map was last brought up to date.
+
+    Under gevent on PostgreSQL, polls of one worker may bring the same map up to date at once, and
+    finish in any order: versions only grow, so the newest of each wins, and so does the map's."""
     players = Player.objects.filter(game_id=game_id).order_by()
     if versions is None:
         forget_if_full(_player_versions, limit=100)
         versions = {}
     else:
         players = players.filter(version__gt=current_at)
-    versions.update(players.values_list("pk", "version"))
+    for pk, version in players.values_list("pk", "version"):
+        if version > versions.get(pk, -1):
+            versions[pk] = version
+    known_at, known = _player_versions.get(game_id, (None, None))
+    if known is versions:  # another poll may have brought it further meanwhile
+        game_version = max(game_version, known_at)
     _player_versions[game_id] = (game_version, versions)
     return game_version, versions
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from game import rules, state
+from game.models import Player
 from tests.conftest import forget_caches, login
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +204,26 @@ def test_answers_are_never_stored_and_a_304_has_no_body_to_store(polling):
     not_modified = polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag)
     assert (not_modified.status_code, not_modified.content) == (304, b"")
     assert not_modified["Cache-Control"] == "private, no-cache"
+
+
+def test_a_read_that_finishes_late_never_takes_the_map_of_versions_back(
+    cast, django_capture_on_commit_callbacks
+):
+    """Under gevent on PostgreSQL two polls of a worker may bring its map up to date at once, the
+    one that read first finishing last: the newer versions, and the newer map, must stay."""
+    game_id, killer_id = cast.game.pk, cast.killer.pk
+    state.session_etag("me", killer_id, game_id)  # this worker's map
+    old_at, versions = state._player_versions[game_id]
+    old_version = versions[killer_id]
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.kill_declare(killer=cast.killer, actor="killer")
+    new_etag = state.session_etag("me", killer_id, game_id)  # the first poll, up to date
+    new_at = state._player_versions[game_id][0]
+    assert new_at > old_at
+
+    # The other poll read the game's old version and the killer's old row, and finishes now.
+    Player.objects.filter(pk=killer_id).update(version=old_version)
+    state._bring_up_to_date(game_id, old_at, old_at, versions)
+
+    assert state._player_versions[game_id][0] == new_at
+    assert state.session_etag("me", killer_id, game_id) == new_etag
