@@ -73,7 +73,7 @@ def _player_version(player_id, game_id, database=True):
     if game_version is None:
         return None
     current_at, versions = _player_versions.get(game_id, (None, None))
-    # A map newer than the game's version this process holds is newer still: fine to answer from.
+    # A map brought up to date past the game's version this process holds answers as well.
     if versions is None or current_at < game_version:
         if not database:
             return None

@@ -420,7 +420,8 @@ def run_step(args, env, out, users, server_processes):
     sampler.start()  # the steady state only, as Locust's statistics
     locust.wait()
     sampler.stop()
-    if not settled_file.exists():
+    settled = settled_file.exists()
+    if not settled:
         print(f"{users} players: not all logged in {MAX_LOGIN_BACKLOG_SECONDS} s after the last one started")
     stats = aggregated_stats(f"{prefix}_stats.csv")
     counters = json.loads(counters_file.read_text()) if counters_file.exists() else {}
@@ -432,7 +433,7 @@ def run_step(args, env, out, users, server_processes):
         "p99": int(float(stats["99%"])),
         "errors": counters.get("errors", 0)
         + (1 if locust.returncode not in (0, 1) else 0)
-        + (0 if settled_file.exists() else 1),
+        + (0 if settled else 1),
         "stale_409": counters.get("stale", 0),
         "not_modified": counters.get("not_modified", 0),
         "requests": int(stats["Request Count"]),
