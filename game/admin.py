@@ -232,6 +232,9 @@ class PlayerAdmin(RulesAdmin):
         obj.pk = player.pk
         obj._state.adding = False
 
+    def delete_model(self, request, obj):
+        rules.player_delete(player=obj, actor=rules.actor_for_user(request.user))
+
     def has_delete_permission(self, request, obj=None):
         # Deleting a player from a live game would leave their hunter without a target: drop them out.
         if obj is not None and obj.game.is_live:

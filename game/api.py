@@ -24,7 +24,7 @@ from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from game import players, ratelimit, rules, state
-from game.models import Kill
+from game.models import Game, Kill
 from killer import middleware
 
 MAX_BODY = 4096
@@ -42,11 +42,13 @@ def too_many_attempts(limited):
     return response
 
 
-def endpoint(method, *, fields=(), login=True, etag=None):
+def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
     """Checks the method, the body (a JSON object with only `fields`) and the session.
 
     With `etag` (the view's name in its ETag), a poll whose If-None-Match is still current gets a
     304 from the session's player and their version alone (game/state.py), before the player is loaded.
+    A `whole_game` view shows what every player of the game sees alike: it gets the session's
+    (player id, game id) instead of the player, whom it does not need to load.
     """
 
     def decorator(view):
@@ -82,7 +84,11 @@ def endpoint(method, *, fields=(), login=True, etag=None):
                 data, problem = _parse_body(request, fields)
                 if problem:
                     return error(problem, 400)
-            player = players.current_player(request)
+            if whole_game:
+                ids = players.current_ids(request)
+                player = ids if ids and state.plays_in(*ids) else None
+            else:
+                player = players.current_player(request)
             if login and player is None:
                 return error(_("Log in with your code first."), 401)
             return view(request, player, data, *args, **kwargs)
@@ -184,19 +190,14 @@ def _not_modified(tag):
     return response
 
 
-def _cached(request, tag, build, *, shared_key=None):
-    """The JSON of `build()`, or a 304 when the client already has this version.
-
-    With `shared_key` the JSON is the same for every player of the game at this version (the
-    leaderboard, the feed): it is built once and kept in the cache.
-    """
+def _cached(request, tag, build):
+    """The JSON of `build()`, or a 304 when the client already has this version."""
     if _client_has(request, tag):
         return _not_modified(tag)
-    body = cache.get(shared_key) if shared_key else None
-    if body is None:
-        body = json.dumps(build(), cls=DjangoJSONEncoder)
-        if shared_key:
-            cache.set(shared_key, body, state.VERSIONED_TIMEOUT)
+    return _json(json.dumps(build(), cls=DjangoJSONEncoder), tag)
+
+
+def _json(body, tag):
     response = HttpResponse(body, content_type="application/json")
     response["ETag"] = tag
     response["Cache-Control"] = "private, no-cache"
@@ -222,25 +223,48 @@ def me(request, player, data):
     return _cached(request, state.me_etag(player), lambda: state.me(player))
 
 
-@endpoint("GET", etag="leaderboard")
-def leaderboard(request, player, data):
-    return _game_wide(request, player, "leaderboard", state.leaderboard)
+@endpoint("GET", etag="leaderboard", whole_game=True)
+def leaderboard(request, ids, data):
+    return _game_wide(request, ids, "leaderboard", state.leaderboard)
 
 
-@endpoint("GET", etag="feed")
-def feed(request, player, data):
-    return _game_wide(request, player, "feed", state.feed)
+@endpoint("GET", etag="feed", whole_game=True)
+def feed(request, ids, data):
+    return _game_wide(request, ids, "feed", state.feed)
 
 
-def _game_wide(request, player, view, build):
-    """What every player of the game sees alike: built once per game version, kept in the cache."""
-    game = player.game
-    return _cached(
-        request,
-        state.game_etag(player, view),
-        lambda: build(game),
-        shared_key=state.versioned_key(view, game),
-    )
+def _game_wide(request, ids, view, build):
+    """What every player of the game sees alike, or a 304 when the client already has this version."""
+    player_id, game_id = ids
+    version, body = _shared_json(view, game_id, build)
+    tag = state.etag(view, player_id, version)
+    return _not_modified(tag) if _client_has(request, tag) else _json(body, tag)
+
+
+# (view, game id, language) -> (version, JSON): this process's copy of the latest version of what
+# every player of a game sees alike. A kill makes the next look of every player at the leaderboard
+# a 200: from here it costs neither a query nor a cache read.
+_shared = {}
+
+
+def _shared_json(view, game_id, build):
+    """(the game's version, the JSON of `build(game)` at that version): from this process's memory,
+    else from the cache, else built once for the version and kept in the cache for the others."""
+    version = state.game_version(game_id)
+    key = (view, game_id, translation.get_language())
+    known = _shared.get(key)
+    if known and known[0] >= version:  # a newer one than this process's version is as good
+        return known
+    body = cache.get(state.versioned_key(view, game_id, version))
+    if body is None:
+        game = get_object_or_404(Game, pk=game_id)  # at its version now, maybe newer than `version`
+        version, body = game.version, json.dumps(build(game), cls=DjangoJSONEncoder)
+        cache.set(state.versioned_key(view, game_id, version), body, state.VERSIONED_TIMEOUT)
+    # Gevent: another request may have kept a newer version meanwhile.
+    if known is None or version >= known[0]:
+        state.forget_if_full(_shared, limit=1000)
+        _shared[key] = (version, body)
+    return version, body
 
 
 @endpoint("POST", fields=("death_code",))

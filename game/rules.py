@@ -421,6 +421,18 @@ def player_new_codes(*, player: Player, actor: str, login: bool = True, death: b
         return player
 
 
+def player_delete(*, player: Player, actor: str) -> None:
+    """Delete a player, with their kills, from a game that is not under way (in a live one, drop them
+    out): the leaderboard and the feed change, and the player's session no longer shows the game."""
+    with _locked_game(player.game_id) as game:
+        if game.is_live:
+            raise RuleError(_("The game is under way: drop the player out instead."))
+        player = Player.objects.get(pk=player.pk)
+        name = player.name
+        player.delete()
+        _event(game, "player_deleted", actor, touched=[], name=name)
+
+
 # --- Internals ------------------------------------------------------------------------------------
 
 

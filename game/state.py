@@ -24,12 +24,12 @@ VERSIONED_TIMEOUT = 300
 
 def me_etag(player):
     """Changes whenever what `player` sees on their own page changes (the rules bump Player.version)."""
-    return _etag("me", player.pk, player.version)
+    return etag("me", player.pk, player.version)
 
 
 def game_etag(player, view):
     """Changes whenever anything in the player's game changes (every rule bumps Game.version)."""
-    return _etag(view, player.pk, player.game.version)
+    return etag(view, player.pk, player.game.version)
 
 
 def session_etag(view, player_id, game_id, language=None, *, database=True):
@@ -41,10 +41,10 @@ def session_etag(view, player_id, game_id, language=None, *, database=True):
         version = _player_version(player_id, game_id, database)
     else:
         version = _game_version(game_id, database)
-    return None if version is None else _etag(view, player_id, version, language)
+    return None if version is None else etag(view, player_id, version, language)
 
 
-def _etag(view, player_id, version, language=None):
+def etag(view, player_id, version, language=None):
     return f'"{view}-{player_id}-{version}-{language or get_language()}"'
 
 
@@ -56,6 +56,17 @@ def _etag(view, player_id, version, language=None):
 # since brings the map up to date, whatever the number of players.
 _game_versions = {}  # game id -> (version, until when, on time.monotonic())
 _player_versions = {}  # game id -> (the game's version the map is current at, {player id: version})
+
+
+def game_version(game_id):
+    """The game's version, mostly from this process's memory (at most LOCAL_VERSION_SECONDS old, as
+    for a 304); None when the game is gone."""
+    return _game_version(game_id)
+
+
+def plays_in(player_id, game_id):
+    """Whether the player is (still) in the game, mostly from this process's memory."""
+    return _player_version(player_id, game_id) is not None
 
 
 def _game_version(game_id, database=True):
@@ -94,8 +105,13 @@ def _bring_up_to_date(game_id, game_version, current_at, versions):
     players stamped since the map was last brought up to date.
 
     Under gevent on PostgreSQL, polls of one worker may bring the same map up to date at once, and
-    finish in any order: versions only grow, so the newest of each wins, and so does the map's."""
+    finish in any order: versions only grow, so the newest of each wins, and so does the map's.
+
+    A deleted player leaves no row to find by its version: when the game no longer has as many
+    players as the map, the map starts over (deleting a player bumps the game's version too)."""
     players = Player.objects.filter(game_id=game_id).order_by()
+    if versions is not None and players.count() != len(versions):
+        versions = None
     if versions is None:
         forget_if_full(_player_versions, limit=100)
         versions = {}
@@ -138,9 +154,9 @@ def forget_versions(game_id):
     cache.delete(f"game-version:{game_id}")
 
 
-def versioned_key(view, game):
-    """A cache key for what every player of `game` sees alike at this version, in this language."""
-    return f"{view}:{game.pk}:{game.version}:{get_language()}"
+def versioned_key(view, game_id, version):
+    """A cache key for what every player of a game sees alike at `version`, in this language."""
+    return f"{view}:{game_id}:{version}:{get_language()}"
 
 
 def me(player):
@@ -208,7 +224,7 @@ def feed(game):
 
 
 def _game(game):
-    key = versioned_key("game", game)
+    key = versioned_key("game", game.pk, game.version)
     data = cache.get(key)
     if data is None:
         data = _game_uncached(game)
@@ -233,7 +249,7 @@ def _open_kills(game):
 
     One query per game version for all the players, instead of one per player and poll.
     """
-    key = versioned_key("open-kills", game)
+    key = versioned_key("open-kills", game.pk, game.version)
     kills = cache.get(key)
     if kills is None:
         kills = {}

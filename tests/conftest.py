@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from game import players, rules, state
+from game import api, players, rules, state
 from game.models import Game, Mission, Player
 from killer import middleware
 
@@ -75,10 +75,16 @@ def fresh(obj):
 
 
 def forget_caches():
-    """The cache, and this process's own copies of versions, sessions and headers that answer polls
-    (game/state.py, game/players.py, killer/middleware.py): as a fresh process with a cold cache
-    finds them."""
+    """The cache, and this process's own memory (forget_process_memory): as a fresh process with a
+    cold cache finds them."""
     cache.clear()
+    forget_process_memory()
+
+
+def forget_process_memory():
+    """This process's own copies of versions, sessions, headers and game-wide JSON that answer polls
+    (game/state.py, game/players.py, killer/middleware.py, game/api.py), as another process has none."""
+    api._shared.clear()
     state._game_versions.clear()
     state._player_versions.clear()
     players._poll_ids.clear()

@@ -1,5 +1,6 @@
 """Reviving, dropping out, eliminating and new codes for one player; adding players to a live game."""
 
+import pytest
 from django.contrib import admin
 from django.urls import reverse
 
@@ -208,3 +209,23 @@ def test_a_refusal_while_adding_a_player_is_a_message_not_an_error(gm_client, ru
     assert response["Location"] == reverse("admin:game_player_changelist")
     assert messages_of(gm_client.get(response["Location"])) == ["The game is finished."]
     assert not Player.objects.filter(name="Racer").exists()
+
+
+def test_deleting_a_player_of_a_finished_game_goes_through_the_rules(gm_client, running_game, victim):
+    rules.game_finish(game=running_game, actor="gm:gm")
+    version = Game.objects.get(pk=running_game.pk).version
+
+    gm_client.post(reverse("admin:game_player_delete", args=[victim.pk]), {"post": "yes"})
+
+    assert not Player.objects.filter(pk=victim.pk).exists()
+    event = Event.objects.get(kind="player_deleted")
+    assert (event.actor, event.data) == ("gm:gm", {"name": victim.name})
+    # The leaderboard's and the feed's ETags move: phones holding the old ones see the change.
+    assert Game.objects.get(pk=running_game.pk).version > version
+
+
+def test_a_player_of_a_live_game_is_dropped_out_not_deleted(running_game, victim):
+    with pytest.raises(rules.RuleError, match="drop the player out"):
+        rules.player_delete(player=victim, actor="gm:gm")
+
+    assert Player.objects.filter(pk=victim.pk).exists()

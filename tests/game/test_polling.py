@@ -9,7 +9,7 @@ from django.db import transaction
 
 from game import rules, state
 from game.models import Player
-from tests.conftest import forget_caches, login
+from tests.conftest import forget_caches, forget_process_memory, login
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_a_kill_changes_only_the_pages_it_changes(client, cast, django_capture_o
     assert status == {"killer": 200, "victim": 200, "bystander": 304}
 
 
-def test_a_kill_elsewhere_costs_a_process_two_queries_whatever_the_number_of_players(
+def test_a_kill_elsewhere_costs_a_process_three_queries_whatever_the_number_of_players(
     client, make_cast, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     """Every kill moves the game's version, which each process must learn, but the players it leaves
@@ -110,7 +110,9 @@ def test_a_kill_elsewhere_costs_a_process_two_queries_whatever_the_number_of_pla
         rules.death_report(victim=cast.victim, actor="victim")
     cache.clear()  # nothing left in the cache either: as long after the kill
 
-    with django_assert_num_queries(2):  # the game's version, the players stamped since this one
+    # The game's version, its number of players (as many as the map has: none was deleted) and the
+    # players stamped since the version the map is at.
+    with django_assert_num_queries(3):
         status = [
             phone.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code
             for phone, tag in zip(phones, tags, strict=True)
@@ -172,21 +174,64 @@ def test_a_logged_out_poll_is_401_whatever_its_etag(polling):
     assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 401
 
 
-def test_the_leaderboard_is_built_once_per_version(client, cast, django_assert_num_queries):
+def test_a_look_at_the_leaderboard_reads_the_session_alone(client, cast, django_assert_num_queries):
+    """Each kill makes every player's next look a 200: it loads no player, and its JSON, built once
+    per version for everyone, comes from this process's memory."""
     login(client, cast.victim).get("/api/leaderboard")
-    other = login(type(client)(HTTP_ACCEPT_LANGUAGE="en"), cast.bystander)
-    with django_assert_num_queries(2):  # the session and the player: the JSON comes from the cache
+    other = login(type(client)(HTTP_ACCEPT_LANGUAGE="en"), cast.bystander)  # the same language
+    with django_assert_num_queries(1):  # the session (in the database with the default settings)
         assert other.get("/api/leaderboard").status_code == 200
 
 
-def test_the_leaderboard_changes_with_a_kill(client, cast):
+def test_a_process_reads_the_leaderboard_another_built_from_the_cache(
+    client, cast, django_assert_num_queries
+):
+    login(client, cast.victim)
+    built = client.get("/api/leaderboard")
+    forget_process_memory()  # another process: the same cache, nothing in memory
+    # The session and the map of the game's player versions (the game's version is in the cache);
+    # no ranking is built.
+    with django_assert_num_queries(2):
+        again = client.get("/api/leaderboard")
+    assert (again.content, again["ETag"]) == (built.content, built["ETag"])
+
+
+def test_the_leaderboard_changes_with_a_kill(client, cast, django_capture_on_commit_callbacks):
     login(client, cast.bystander)
-    before = client.get("/api/leaderboard").json()
-    rules.death_report(victim=cast.victim, actor="victim")
-    after = client.get("/api/leaderboard").json()
-    assert [p["kills"] for p in before["players"]] == [0, 0, 0, 0]
-    assert after["players"][0] == {**after["players"][0], "name": cast.killer.name, "kills": 1}
-    assert after["game"]["alive"] == 3
+    before = client.get("/api/leaderboard")
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.death_report(victim=cast.victim, actor="victim")
+    after = client.get("/api/leaderboard", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert [p["kills"] for p in before.json()["players"]] == [0, 0, 0, 0]
+    assert after.json()["players"][0] == {**after.json()["players"][0], "name": cast.killer.name, "kills": 1}
+    assert after.json()["game"]["alive"] == 3
+    assert client.get("/api/leaderboard", HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 304
+
+
+def test_a_deleted_player_leaves_the_leaderboard_and_their_session_sees_no_more(
+    client, cast, django_capture_on_commit_callbacks
+):
+    """Players are deleted from finished games (or games in setup): the others' leaderboard loses
+    them, and the deleted player's session, which this process remembers, gets a 401."""
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.game_finish(game=cast.game, actor="gm")
+    bystander = login(client, cast.bystander)
+    victim = login(type(client)(), cast.victim)
+    board = bystander.get("/api/leaderboard")
+    held = {path: victim.get(path)["ETag"] for path in ("/api/me", "/api/leaderboard")}
+    assert victim.get("/api/me", HTTP_IF_NONE_MATCH=held["/api/me"]).status_code == 304
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.player_delete(player=cast.victim, actor="gm")
+
+    after = bystander.get("/api/leaderboard", HTTP_IF_NONE_MATCH=board["ETag"])
+    assert after.status_code == 200
+    assert cast.victim.name not in [row["name"] for row in after.json()["players"]]
+    assert after.json()["total"] == board.json()["total"] - 1
+    for path, tag in held.items():
+        assert victim.get(path, HTTP_IF_NONE_MATCH=tag).status_code == 401
+        assert victim.get(path).status_code == 401
 
 
 def test_a_304_costs_no_query_with_sessions_in_the_cache(client, cast, settings, django_assert_num_queries):
