@@ -9,7 +9,6 @@ import json
 import logging
 from functools import lru_cache, wraps
 
-from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
@@ -24,7 +23,7 @@ from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from game import players, ratelimit, rules, state
-from game.models import Game, Kill
+from game.models import Kill
 from killer import middleware
 
 MAX_BODY = 4096
@@ -48,7 +47,8 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
     With `etag` (the view's name in its ETag), a poll whose If-None-Match is still current gets a
     304 from the session's player and their version alone (game/state.py), before the player is loaded.
     A `whole_game` view shows what every player of the game sees alike: it gets the session's
-    (player id, game id) instead of the player, whom it does not need to load.
+    (player id, game id) instead of the player, whom it does not need to load. A view without
+    `login` (logging in or out) gets no player.
     """
 
     def decorator(view):
@@ -84,12 +84,14 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
                 data, problem = _parse_body(request, fields)
                 if problem:
                     return error(problem, 400)
+            if not login:
+                return view(request, None, data, *args, **kwargs)
             if whole_game:
                 ids = players.current_ids(request)
                 player = ids if ids and state.plays_in(*ids) else None
             else:
                 player = players.current_player(request)
-            if login and player is None:
+            if player is None:
                 return error(_("Log in with your code first."), 401)
             return view(request, player, data, *args, **kwargs)
 
@@ -236,35 +238,9 @@ def feed(request, ids, data):
 def _game_wide(request, ids, view, build):
     """What every player of the game sees alike, or a 304 when the client already has this version."""
     player_id, game_id = ids
-    version, body = _shared_json(view, game_id, build)
+    version, body = state.shared_json(view, game_id, build)
     tag = state.etag(view, player_id, version)
     return _not_modified(tag) if _client_has(request, tag) else _json(body, tag)
-
-
-# (view, game id, language) -> (version, JSON): this process's copy of the latest version of what
-# every player of a game sees alike. A kill makes the next look of every player at the leaderboard
-# a 200: from here it costs neither a query nor a cache read.
-_shared = {}
-
-
-def _shared_json(view, game_id, build):
-    """(the game's version, the JSON of `build(game)` at that version): from this process's memory,
-    else from the cache, else built once for the version and kept in the cache for the others."""
-    version = state.game_version(game_id)
-    key = (view, game_id, translation.get_language())
-    known = _shared.get(key)
-    if known and known[0] >= version:  # a newer one than this process's version is as good
-        return known
-    body = cache.get(state.versioned_key(view, game_id, version))
-    if body is None:
-        game = get_object_or_404(Game, pk=game_id)  # at its version now, maybe newer than `version`
-        version, body = game.version, json.dumps(build(game), cls=DjangoJSONEncoder)
-        cache.set(state.versioned_key(view, game_id, version), body, state.VERSIONED_TIMEOUT)
-    # Gevent: another request may have kept a newer version meanwhile.
-    if known is None or version >= known[0]:
-        state.forget_if_full(_shared, limit=1000)
-        _shared[key] = (version, body)
-    return version, body
 
 
 @endpoint("POST", fields=("death_code",))

@@ -1,8 +1,10 @@
 """Player sessions: players have no Django account, only a secret login code."""
 
 import secrets
+from importlib import import_module
 
 from django.conf import settings
+from django.core.cache import caches
 
 from game import codes, ratelimit, state
 from game.models import Player
@@ -71,8 +73,33 @@ _poll_ids = {}
 
 
 def remembered_ids(request):
-    """(player id, game id) of the request's session if this process remembers it, else None."""
-    return _poll_ids.get(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+    """(player id, game id) of the request's session if this process remembers it, or finds it in
+    the cache where sessions live (SESSION_ENGINE cached_db or cache), else None.
+
+    The requests of a phone reach every worker in turn: without the cache, each worker's first poll
+    of each phone went through Django to read the session, five of them a player with five workers."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    ids = _poll_ids.get(key)
+    if ids is None and key:
+        ids = _cached_session_ids(key)
+        if ids is not None:
+            state.forget_if_full(_poll_ids)
+            _poll_ids[key] = ids
+    return ids
+
+
+def _cached_session_ids(key):
+    """(player id, game id) from the session's copy in the cache, without the database: None when
+    sessions are not kept in the cache, or this one is not there (expired, ended, or never was)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    # Only the engines that keep sessions in the cache have a cache_key. It would make up a new key
+    # for an invalid one.
+    if store.session_key is None or not hasattr(type(store), "cache_key"):
+        return None
+    data = caches[settings.SESSION_CACHE_ALIAS].get(store.cache_key)
+    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
+        return None
+    return data[SESSION_KEY], data[GAME_SESSION_KEY]
 
 
 def poll_ids(request):

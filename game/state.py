@@ -4,10 +4,12 @@ A player sees their own target, mission, codes and kills, and public facts about
 (names, kill counts, who is out). Nothing here may ever reveal another living player's target.
 """
 
+import json
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import get_language
 
 from game import codes
@@ -25,11 +27,6 @@ VERSIONED_TIMEOUT = 300
 def me_etag(player):
     """Changes whenever what `player` sees on their own page changes (the rules bump Player.version)."""
     return etag("me", player.pk, player.version)
-
-
-def game_etag(player, view):
-    """Changes whenever anything in the player's game changes (every rule bumps Game.version)."""
-    return etag(view, player.pk, player.game.version)
 
 
 def session_etag(view, player_id, game_id, language=None, *, database=True):
@@ -157,6 +154,33 @@ def forget_versions(game_id):
 def versioned_key(view, game_id, version):
     """A cache key for what every player of a game sees alike at `version`, in this language."""
     return f"{view}:{game_id}:{version}:{get_language()}"
+
+
+# (view, game id, language) -> (version, JSON): this process's copy of the latest version of what
+# every player of a game sees alike. A kill makes every player's next look at the leaderboard a 200
+# (and the ranking of a 5,000-player game takes ~100 ms to build): from here it costs neither a
+# query nor a cache read.
+_shared = {}
+
+
+def shared_json(view, game_id, build):
+    """(the game's version, the JSON of `build(game)` at that version): from this process's memory,
+    else from the cache, else built once for the version and kept in the cache for the others."""
+    version = game_version(game_id)
+    key = (view, game_id, get_language())
+    known = _shared.get(key)
+    if known and version is not None and known[0] >= version:  # a newer one is as good
+        return known
+    body = cache.get(versioned_key(view, game_id, version))
+    if body is None:
+        game = Game.objects.get(pk=game_id)  # at its version now, maybe newer than `version`
+        version, body = game.version, json.dumps(build(game), cls=DjangoJSONEncoder)
+        cache.set(versioned_key(view, game_id, version), body, VERSIONED_TIMEOUT)
+    # Gevent: another request may have kept a newer version meanwhile.
+    if known is None or version >= known[0]:
+        forget_if_full(_shared, limit=1000)
+        _shared[key] = (version, body)
+    return version, body
 
 
 def me(player):

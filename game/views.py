@@ -4,6 +4,7 @@ A small script (static/game/live.js) polls /api/me and refreshes the page's cont
 game changes, so players see a kill to confirm or a new target without reloading.
 """
 
+import json
 from functools import wraps
 
 from django.contrib import messages
@@ -101,13 +102,15 @@ def dashboard(request, player):
 
 @player_required
 def leaderboard(request, player):
+    # The JSON /api/leaderboard answers with, built once per version for every player.
+    version, board = state.shared_json("leaderboard", player.game_id, state.leaderboard)
     return render(
         request,
         "game/leaderboard.html",
         {
-            "board": state.leaderboard(player.game),
+            "board": json.loads(board),
             "feed": state.feed(player.game),
-            "poll": ("api_leaderboard", state.game_etag(player, "leaderboard")),
+            "poll": ("api_leaderboard", state.etag("leaderboard", player.pk, version)),
         },
     )
 

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from game import api, players, rules, state
+from game import players, rules, state
 from game.models import Game, Mission, Player
 from killer import middleware
 
@@ -83,8 +83,8 @@ def forget_caches():
 
 def forget_process_memory():
     """This process's own copies of versions, sessions, headers and game-wide JSON that answer polls
-    (game/state.py, game/players.py, killer/middleware.py, game/api.py), as another process has none."""
-    api._shared.clear()
+    (game/state.py, game/players.py, killer/middleware.py), as another process has none."""
+    state._shared.clear()
     state._game_versions.clear()
     state._player_versions.clear()
     players._poll_ids.clear()

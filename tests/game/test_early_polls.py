@@ -4,7 +4,7 @@ game.api.unchanged_poll): the same 304 as Django's, and anything it cannot vouch
 import pytest
 from django.test import RequestFactory
 
-from game import rules
+from game import players, rules
 from game.api import unchanged_poll
 from killer.wsgi import application
 from tests.conftest import forget_caches, login
@@ -112,6 +112,34 @@ def test_a_session_this_process_does_not_remember_is_left_to_django(phone):
     forget_caches()  # as a worker that never saw this phone
 
     assert unchanged_poll(environ(phone)) is None
+
+
+@pytest.fixture
+def cached_sessions(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+def test_with_sessions_in_the_cache_another_process_reads_the_session_there(
+    cached_sessions, phone, django_assert_num_queries
+):
+    players._poll_ids.clear()  # a worker that follows the game but never saw this phone
+    with django_assert_num_queries(0):
+        status, _ = early(phone)
+    assert status == "304 Not Modified"
+
+
+def test_a_session_ended_elsewhere_is_not_in_the_cache_and_left_to_django(cached_sessions, phone, client):
+    before = cookies_of(phone)
+    phone.post("/api/logout", content_type="application/json")  # in another process
+    players._poll_ids.clear()
+
+    assert unchanged_poll(environ(phone, HTTP_COOKIE=before)) is None
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 40, "../../etc"])
+def test_a_made_up_session_key_is_left_to_django(cached_sessions, phone, key, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert unchanged_poll(environ(phone, HTTP_COOKIE=f"sessionid={key}")) is None
 
 
 def test_a_logout_is_forgotten_at_once(phone):
