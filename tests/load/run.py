@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import psutil
@@ -425,12 +426,19 @@ def run_step(args, env, out, users, server_processes):
         print(f"{users} players: not all logged in {MAX_LOGIN_BACKLOG_SECONDS} s after the last one started")
     stats = aggregated_stats(f"{prefix}_stats.csv")
     counters = json.loads(counters_file.read_text()) if counters_file.exists() else {}
+    nginx_log = out / "nginx" / "killer.access.log"
+    at_server = (
+        server_p95(nginx_log, float(settled_file.read_text()), args.duration)
+        if settled and args.nginx
+        else "-"
+    )
     return {
         "players": users,
         "rps": round(float(stats["Requests/s"]), 1),
         "p50": int(float(stats["50%"])),
         "p95": int(float(stats["95%"])),
         "p99": int(float(stats["99%"])),
+        "server_p95": at_server,
         "errors": counters.get("errors", 0)
         + (1 if locust.returncode not in (0, 1) else 0)
         + (0 if settled else 1),
@@ -443,6 +451,23 @@ def run_step(args, env, out, users, server_processes):
         "server_rss_mb": sampler.server_rss_mb,
         "locust_cpu": sampler.locust_cpu,
     }
+
+
+NGINX_LINE = re.compile(r'\[([^\]]+)\] "(?:[^"\\]|\\.)*" \d+ \d+ ([\d.]+)')
+
+
+def server_p95(log, start, seconds):
+    """The p95 of nginx's request time (ms) over the measured seconds: the server's share of the
+    latency Locust measures, without the time a starved load generator took to see the answer."""
+    times = []
+    with open(log) as f:
+        for line in f:
+            # log_format killer (deploy/nginx/killer.conf): [time] "request" status bytes request_time
+            at, took = NGINX_LINE.search(line).groups()
+            if start <= datetime.strptime(at, "%d/%b/%Y:%H:%M:%S %z").timestamp() < start + seconds:
+                times.append(float(took))
+    times.sort()
+    return round(times[int(len(times) * 0.95)] * 1000) if times else "-"
 
 
 def aggregated_stats(path):
@@ -525,6 +550,7 @@ COLUMNS = [
     ("p50", "p50 ms"),
     ("p95", "p95 ms"),
     ("p99", "p99 ms"),
+    ("server_p95", "nginx p95 ms"),
     ("errors", "errors"),
     ("stale_409", "stale 409"),
     ("server_cpu", "server CPU %"),
