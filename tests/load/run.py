@@ -364,8 +364,8 @@ class Sync:
 def run_step(args, env, out, users, server_processes):
     game_masters = int(env["LOAD_GAME_MASTERS"])
     # Players arrive --spawn-rate a second at most: a login storm is not what this measures. (A login
-    # costs ~13 ms of server CPU with its pages: at 50 a second a 5,000-player ramp kept two cores
-    # busy and its backlog spilled into the measured seconds.)
+    # costs ~28 ms of server CPU with its pages and first poll, tests/load/costs.py: at 50 a second a
+    # 5,000-player ramp kept two cores busy and its backlog spilled into the measured seconds.)
     spawn_rate = max(5, min(users, args.spawn_rate))
     # The locustfile starts its statistics once every player is in, writes `settled_file`, and ends
     # the step --duration later; --run-time only bounds a step whose players never all get in.
