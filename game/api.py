@@ -108,9 +108,9 @@ def unchanged_poll(environ):
     Phones poll every ~5 s on connections idle in between. So spread out, such a poll spent more CPU
     in Django's request handling (middleware, signals, routing) than in all the server around it, for
     an answer without a body (README: Load tests and capacity). Answered here: a session this process
-    remembers (its first poll went through Django, which read the session), versions from this
-    process's memory or the cache (never the database), an allowed Host, HTTPS where Django would
-    redirect; with the headers the middleware would add.
+    remembers or finds in the cache (game/players.py), versions from this process's memory or the
+    cache (never the database), an allowed Host, HTTPS where Django would redirect; with the headers
+    the middleware would add.
     """
     if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" not in environ:
         return None
@@ -118,8 +118,10 @@ def unchanged_poll(environ):
     if view is None:
         return None
     request = WSGIRequest(environ)
-    ids = players.remembered_ids(request)
-    if ids is None or not middleware.may_answer_early(request):
+    if not middleware.may_answer_early(request):
+        return None
+    ids = players.remembered_ids(request)  # may read the cache: after the cheap checks
+    if ids is None:
         return None
     # The ETag names the language of the JSON: the one LocaleMiddleware would have picked.
     language = translation.get_language_from_request(request)

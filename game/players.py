@@ -66,10 +66,15 @@ def current_ids(request):
 
 
 # Session key -> (player id, game id), remembered by this process for the polls alone, so that a
-# 304 reads no session. A 304 has no body: at worst a session ended elsewhere keeps hearing, for as
-# long as its page stays the same, that the page it already has is current. Every answer with
-# content reads the session itself.
+# 304 reads no session (but the first in this process, from the cache or through Django). A 304 has
+# no body: at worst a session ended elsewhere keeps hearing, for as long as its page stays the same,
+# that the page it already has is current. Every answer with content reads the session itself.
 _poll_ids = {}
+
+
+def _remember(key, ids):
+    state.forget_if_full(_poll_ids)
+    _poll_ids[key] = ids
 
 
 def remembered_ids(request):
@@ -83,8 +88,7 @@ def remembered_ids(request):
     if ids is None and key:
         ids = _cached_session_ids(key)
         if ids is not None:
-            state.forget_if_full(_poll_ids)
-            _poll_ids[key] = ids
+            _remember(key, ids)
     return ids
 
 
@@ -109,8 +113,7 @@ def poll_ids(request):
     if ids is None:
         ids = current_ids(request)
         if ids is not None and key == request.session.session_key:
-            state.forget_if_full(_poll_ids)
-            _poll_ids[key] = ids
+            _remember(key, ids)
     return ids
 
 

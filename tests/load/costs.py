@@ -16,9 +16,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import psutil
 import requests
-from run import ROOT, Server, prepare, server_env
+from run import ROOT, Server, prepare, server_env, tree
 
 
 def main():
@@ -70,22 +69,17 @@ def main():
     setup = f"{args.db}, {args.worker_class}, cache {args.cache}"
     print(f"{args.sessions} players ({setup}): gunicorn's CPU per request")
     with Server(env, out) as server:
-        gunicorn = psutil.Process(server.process.pid)
         for label, step in steps:
-            before, started = cpu_seconds(gunicorn), time.monotonic()
+            before, started = cpu_seconds(server.process), time.monotonic()
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(step, range(len(codes))))
-            cost = (cpu_seconds(gunicorn) - before) / len(codes) * 1000
+            cost = (cpu_seconds(server.process) - before) / len(codes) * 1000
             print(f"{label:30s} {cost:6.2f} ms   ({time.monotonic() - started:.1f} s)", flush=True)
 
 
-def cpu_seconds(process):
+def cpu_seconds(gunicorn):
     """User and system CPU of the gunicorn master and its workers."""
-    total = 0.0
-    for each in [process, *process.children(recursive=True)]:
-        times = each.cpu_times()
-        total += times.user + times.system
-    return total
+    return sum(sum(process.cpu_times()[:2]) for process in tree([gunicorn]))
 
 
 if __name__ == "__main__":
