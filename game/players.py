@@ -5,6 +5,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from game import codes, ratelimit, state
 from game.models import Player
@@ -14,6 +15,9 @@ CODE_CHARACTERS = set(codes.ALPHABET)
 
 # The player's game, so that a poll can answer 304 without loading the player.
 GAME_SESSION_KEY = "game_id"
+# A fingerprint of the login code the session was opened with: new codes from a game master (a lost
+# card) end the sessions opened with the old one, as a new password does for Django's users.
+CODE_SESSION_KEY = "code_hash"
 
 
 def player_for_code(raw_code):
@@ -50,6 +54,7 @@ def log_in(request, player):
     request.session.cycle_key()
     request.session[SESSION_KEY] = player.pk
     request.session[GAME_SESSION_KEY] = player.game_id
+    request.session[CODE_SESSION_KEY] = _code_hash(player)
 
 
 def log_out(request):
@@ -118,12 +123,21 @@ def poll_ids(request):
 
 
 def current_player(request):
-    """The logged-in player (with their game), or None."""
+    """The logged-in player (with their game), or None: also when the session was opened with a login
+    code the player no longer has, which ends it."""
     player_id = request.session.get(SESSION_KEY)
     if player_id is None:
         return None
     # get(), not first(): no ORDER BY to build on the busiest query.
     try:
-        return Player.objects.select_related("game", "target", "mission").get(pk=player_id)
+        player = Player.objects.select_related("game", "target", "mission").get(pk=player_id)
     except Player.DoesNotExist:
         return None
+    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), _code_hash(player)):
+        log_out(request)
+        return None
+    return player
+
+
+def _code_hash(player):
+    return salted_hmac("game.players.login-code", player.login_code).hexdigest()

@@ -146,6 +146,36 @@ def test_new_codes_from_a_game_master_lock_out_a_stolen_session_card(cast):
     assert response.status_code == 400
 
 
+def test_a_new_login_code_ends_the_sessions_opened_with_the_old_one(client, cast):
+    """The finder of a lost card who logged in with it is out once a game master gives new codes."""
+    login(client, cast.killer)
+    tag = client.get("/api/me")["ETag"]
+    rules.player_new_codes(player=cast.killer, actor="gm", death=False)
+
+    assert client.get("/api/me", HTTP_IF_NONE_MATCH=tag).status_code == 401
+    assert client.get("/me/").status_code == 302
+    assert client.get("/api/leaderboard").status_code == 401  # the session itself is gone
+    cast.killer.refresh_from_db()
+    assert login(Client(), cast.killer).get("/api/me").status_code == 200  # the new code works
+
+
+def test_a_new_death_code_alone_keeps_the_player_logged_in(client, cast):
+    login(client, cast.killer)
+    rules.player_new_codes(player=cast.killer, actor="gm", login=False)
+    assert client.get("/api/me").status_code == 200
+
+
+def test_a_session_without_the_code_fingerprint_is_ended(client, cast):
+    """A session that names a player but was not opened with their code (made up, or from before
+    sessions held the fingerprint) is not a login."""
+    login(client, cast.killer)
+    session = client.session
+    del session["code_hash"]
+    session.save()
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/me/").status_code == 302
+
+
 def test_the_session_cookie_is_http_only_and_same_site(client, cast):
     login(client, cast.killer)
     cookie = client.cookies["sessionid"]

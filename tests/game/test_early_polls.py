@@ -148,3 +148,14 @@ def test_a_logout_is_forgotten_at_once(phone):
     phone.post("/api/logout", content_type="application/json")
 
     assert unchanged_poll(environ(phone, HTTP_COOKIE=before)) is None
+
+
+def test_new_login_codes_are_left_to_django_which_ends_the_session(
+    phone, cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.player_new_codes(player=cast.victim, actor="gm", death=False)
+
+    assert unchanged_poll(environ(phone)) is None
+    assert phone.get("/api/me", HTTP_IF_NONE_MATCH=phone.tag).status_code == 401
+    assert unchanged_poll(environ(phone)) is None  # this process forgot the session
