@@ -34,6 +34,10 @@ class GameSheet(models.Model):
     # once; without them (the first run, after a failure or a tab added) it reads the tabs list first.
     tabs = models.JSONField(default=dict, blank=True, editable=False)
 
+    # The game's version the last successful run brought the sheet to. A finished game whose sheet is at
+    # its version is left alone: old games would otherwise use up Google's quota, run after run.
+    synced_version = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

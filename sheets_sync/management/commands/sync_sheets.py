@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from game.models import Game
 from sheets_sync import sync
 from sheets_sync.client import CredentialsError, SheetsError, sheets_client
 from sheets_sync.models import GameSheet
@@ -67,6 +68,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, game=None, dry_run=False, loop=False, interval=30, verbosity=1, **options):
         self.game_id = game
+        self.finished = 0  # finished games whose sheet is up to date, left alone
         self.dry_run = dry_run
         self.verbosity = verbosity
         self.stopping = threading.Event()
@@ -109,11 +111,17 @@ class Command(BaseCommand):
         return signal.signal(signal.SIGTERM, lambda signum, frame: self.stopping.set())
 
     def game_sheets(self):
-        """The games to sync, the longest-waiting first, so that a slow run cannot starve the last ones."""
+        """The games to sync, the longest-waiting first, so that a slow run cannot starve the last ones.
+
+        A finished game is synced until a run has brought its sheet to the game's version, then left
+        alone (but with --game): a school's past games would otherwise spend Google's quota of reads,
+        about 30 games' worth on a 30 s interval, on sheets that no longer change."""
         sheets = GameSheet.objects.exclude(spreadsheet_key="").select_related("game")
         if self.game_id is not None:
-            sheets = sheets.filter(game_id=self.game_id)
-        return list(sheets.order_by(F("last_run_at").asc(nulls_first=True), "pk"))
+            return list(sheets.filter(game_id=self.game_id))
+        done = Q(game__status=Game.Status.FINISHED, synced_version__gte=F("game__version"))
+        self.finished = sheets.filter(done).count()
+        return list(sheets.exclude(done).order_by(F("last_run_at").asc(nulls_first=True), "pk"))
 
     def sync_all(self) -> list[Outcome]:
         deadline = time.monotonic() + settings.SHEETS_RUN_SECONDS
@@ -158,6 +166,7 @@ class Command(BaseCommand):
     def sync_steps(self, game_sheet, token, seconds, outcome) -> dict:
         """Read, plan, apply, write. Returns the GameSheet fields to save for the next run."""
         game, key = game_sheet.game, game_sheet.spreadsheet_key
+        version = game.version  # as the run starts: a change made meanwhile is synced next run
         sheet = sync.read_sheet(self.client, key, game_sheet.tabs)
         plan = sync.plan_changes(game, sheet, game_sheet.synced)
         preview = sync.sheet_updates(game, sheet, plan)
@@ -184,7 +193,7 @@ class Command(BaseCommand):
         self.keep_lease(game_sheet, token, seconds)
         sync.write_sheet(self.client, key, updates)
         outcome.rows_created, outcome.rows_updated = updates.rows_created, updates.rows_updated
-        return {"synced": updates.synced, "tabs": sync.sheet_ids_of(sheet)}
+        return {"synced": updates.synced, "tabs": sync.sheet_ids_of(sheet), "synced_version": version}
 
     def keep_lease(self, game_sheet, token, seconds):
         if not game_sheet.renew_lease(token, seconds + LEASE_MARGIN):
@@ -238,7 +247,8 @@ class Command(BaseCommand):
         failures = [f"{o.game}: {o.error}" for o in outcomes if o.error]
         reads, writes = total("reads"), total("writes")
         parts = [
-            f"{synced} game(s) synced, {len(failures)} failed, {busy} busy (another run is syncing them)",
+            f"{synced} game(s) synced, {len(failures)} failed, {busy} busy (another run is syncing them)"
+            + (f", {self.finished} finished and up to date" if self.finished else ""),
             f"{reads + writes} calls ({reads} reads, {writes} writes, {total('retries')} retries)",
             f"{total('rows_created')} rows created, {total('rows_updated')} updated",
             f"{total('changes')} changes from the sheet",

@@ -1,7 +1,8 @@
 """Calls per game and run: 1 read (2 when the tabs changed), at most 1 write whatever the roster's size."""
 
+from game import rules
 from game.models import Player
-from tests.sheets_sync.sync.helpers import Calls, rows, sync
+from tests.sheets_sync.sync.helpers import Calls, row_number, rows, sync, type_in
 
 
 def test_a_thousand_players_take_at_most_three_calls_per_run(game_sheet, sheets_emulator, game, settings):
@@ -76,3 +77,54 @@ def test_a_renamed_tab_costs_one_more_read_and_is_made_again(synced_sheet, sheet
     # The cells read fails (400: no Kills tab), the tabs are read, Kills is added; then as on a first sync.
     assert runs == [(2, 1), (2, 1), (1, 0)]
     assert rows(sheets_emulator, synced_sheet, "Kills") == []
+
+
+def test_a_finished_game_is_left_alone_once_its_sheet_is_up_to_date(synced_sheet, sheets_emulator, game):
+    rules.game_finish(game=game, actor="gm")
+
+    with Calls(sheets_emulator) as last:
+        sync()
+    with Calls(sheets_emulator) as after:
+        output = sync()
+
+    assert (last.reads, last.writes) == (1, 1)  # the players' final status
+    assert (after.reads, after.writes) == (0, 0)
+    assert "0 game(s) synced" in output and "1 finished and up to date" in output
+
+
+def test_a_change_to_a_finished_game_reaches_its_sheet(synced_sheet, sheets_emulator, game, killer):
+    rules.game_finish(game=game, actor="gm")
+    sync()
+
+    rules.player_update(player=killer, actor="gm", name="Killer, renamed")
+    sync()
+
+    assert "Killer, renamed" in [row["name"] for row in rows(sheets_emulator, synced_sheet, "Players")]
+
+
+def test_a_finished_game_named_on_the_command_line_is_synced(synced_sheet, sheets_emulator, game, killer):
+    rules.game_finish(game=game, actor="gm")
+    sync()
+    type_in(
+        sheets_emulator,
+        synced_sheet,
+        "Players",
+        f"C{row_number(sheets_emulator, synced_sheet, 'Players', killer.pk)}",
+        [["late@example.org"]],
+    )
+
+    with Calls(sheets_emulator) as calls:
+        sync("--game", str(game.pk))
+
+    assert calls.reads == 1
+    killer.refresh_from_db()
+    assert killer.email == "late@example.org"
+
+
+def test_a_game_finished_before_its_first_sync_is_synced(game_sheet, sheets_emulator, game):
+    rules.game_finish(game=game, actor="gm")
+
+    sync()
+    sync()
+
+    assert len(rows(sheets_emulator, game_sheet, "Players")) == 4
