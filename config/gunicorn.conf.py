@@ -2,16 +2,17 @@
 
 gevent workers by default, as the product is designed: each worker serves many slow phone
 connections at once while a request waits on the database; psycopg 3 cooperates with gevent once the
-worker has monkey-patched. gthread workers did the same work with less CPU in our load tests
-(README: Load tests and capacity): GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=8 switches to them,
-with CONN_MAX_AGE=60 on SQLite (PostgreSQL's connections come from a pool either way).
+worker has monkey-patched. The default worker runs on gevent's own HTTP server (killer/workers.py),
+cheaper per request than gunicorn's `gevent` worker, which GUNICORN_WORKER_CLASS=gevent brings back.
+GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=8 switches to threads, with CONN_MAX_AGE=60 on SQLite
+(PostgreSQL's connections come from a pool either way); README: Load tests and capacity.
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "killer.workers.GeventWorker")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 # Connections a gevent worker holds at once. Each phone keeps its connection open between polls
 # (keepalive below): without nginx in front, 5,000 players are 5,000 connections (gunicorn's
@@ -28,6 +29,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None
-# Behind nginx on the same host: trust its X-Forwarded-* headers.
+# Behind nginx on the same host: gunicorn's own workers (gevent, gthread) trust its X-Forwarded-*
+# headers. Django reads X-Forwarded-Proto itself (BEHIND_TLS_PROXY), whatever the worker.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "killer.wsgi:application"

@@ -17,21 +17,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from run import ROOT, Server, prepare, server_env, tree
+from run import DEFAULT_WORKER, ROOT, Server, prepare, server_env, tree
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--cache", choices=["redis", "locmem"], default="redis")
-    parser.add_argument("--worker-class", default="gevent")
+    parser.add_argument("--worker-class", default=DEFAULT_WORKER)
     parser.add_argument("--workers", type=int)
     parser.add_argument("--players", type=int, default=2000, help="size of the seeded game")
     parser.add_argument("--sessions", type=int, default=600, help="players taken through the steps")
     parser.add_argument("--port", type=int, default=8102)
     args = parser.parse_args()
     args.processes, args.nginx, args.nice = 1, False, 0
-    out = ROOT / "reports" / f"costs-{args.db}-{args.worker_class}"
+    out = ROOT / "reports" / f"costs-{args.db}-{args.worker_class.rsplit('.', 1)[-1]}"
     out.mkdir(parents=True, exist_ok=True)
     env = server_env(args, out)
     prepare(env, args.players, out)

@@ -33,6 +33,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# config/gunicorn.conf.py's default: gevent, on gevent's HTTP server (killer/workers.py).
+DEFAULT_WORKER = "killer.workers.GeventWorker"
 STEPS = [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000]
 MAX_P95_MS = 500  # a step over this fails the run
 CAPACITY_P95_MS = 100  # a step within this (and without errors) counts toward the capacity
@@ -46,7 +48,7 @@ SHEETS_PORT = 8799
 
 def main():
     args = parse_args()
-    out = ROOT / "reports" / (args.name or f"{args.db}-{args.worker_class}")
+    out = ROOT / "reports" / (args.name or f"{args.db}-{args.worker_class.rsplit('.', 1)[-1]}")
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     steps = args.players
@@ -84,7 +86,7 @@ def parse_args():
     )
     parser.add_argument("--duration", type=int, default=60, help="seconds measured per step, after the ramp")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "gevent"))
+    parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", DEFAULT_WORKER))
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: config/gunicorn.conf.py's)")
     parser.add_argument("--processes", type=int, default=2, help="Locust processes (default 2)")
     parser.add_argument(

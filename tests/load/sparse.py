@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import psutil
-from run import BIN, ROOT, Server, prepare, server_env, tree
+from run import BIN, DEFAULT_WORKER, ROOT, Server, prepare, server_env, tree
 from saturate import log_in
 
 # Each connection waits 4-6 s after an answer before its next request.
@@ -30,7 +30,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=30, help="measured per URL, after 8 s of ramp")
-    parser.add_argument("--worker-class", default="gevent")
+    parser.add_argument("--worker-class", default=DEFAULT_WORKER)
     parser.add_argument("--workers", type=int)
     parser.add_argument("--port", type=int, default=8101)
     args = parser.parse_args()

@@ -1,0 +1,27 @@
+"""The gunicorn worker the server runs by default (config/gunicorn.conf.py): gevent, as designed.
+
+gunicorn's own gevent worker parses HTTP in gunicorn's Python; its `gevent_pywsgi` worker leaves that
+to gevent's server, which does the same work for less CPU: a poll answered 304 costs the server
+about three quarters as much, so a 2-core machine serving 5,000 players had a quarter of a core more
+for everything else (README: Load tests and capacity). gevent's server closes no idle connection,
+though: a phone that vanished without closing its connection would hold it for good. This worker
+closes a connection idle for `keepalive` seconds, as gunicorn's own does.
+"""
+
+from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
+
+
+class IdleTimeoutHandler(PyWSGIHandler):
+    idle_seconds = None  # set by the worker from gunicorn's `keepalive`
+
+    def handle(self):
+        # Every read and write on the connection waits at most this long; a read that times out
+        # between requests ends the connection quietly (gevent's handler treats it as a closed one).
+        self.socket.settimeout(self.idle_seconds)
+        super().handle()
+
+
+class GeventWorker(GeventPyWSGIWorker):
+    def init_process(self):
+        self.wsgi_handler = type("Handler", (IdleTimeoutHandler,), {"idle_seconds": self.cfg.keepalive})
+        super().init_process()

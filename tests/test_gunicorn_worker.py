@@ -1,0 +1,70 @@
+"""The server's default worker (killer/workers.py, through config/gunicorn.conf.py) keeps a phone's
+connection open between polls, and closes one left idle for `keepalive` seconds."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+REQUEST = b"GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    """gunicorn as configured, with a keepalive of 1 s, serving tests/load/bare_wsgi.py (304s)."""
+    port = free_port()
+    env = os.environ | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_KEEPALIVE": "1",
+        "PYTHONPATH": str(ROOT / "tests" / "load"),
+    }
+    command = [GUNICORN, "-c", "config/gunicorn.conf.py", "bare_wsgi:application"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def answer(connection):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(4096)
+        assert chunk, "closed before answering"
+        data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+def test_a_connection_serves_polls_until_it_idles_past_the_keepalive(server):
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as connection:
+        connection.sendall(REQUEST)
+        assert answer(connection) == b"HTTP/1.1 304 Not Modified"
+        time.sleep(0.5)  # a poll within the keepalive, on the same connection
+        connection.sendall(REQUEST)
+        assert answer(connection) == b"HTTP/1.1 304 Not Modified"
+
+        started = time.monotonic()
+        assert connection.recv(4096) == b""  # closed by the server
+        assert 0.5 < time.monotonic() - started < 4
