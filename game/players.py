@@ -50,11 +50,15 @@ def log_in_with_code(request, raw_code):
 
 
 def log_in(request, player):
-    # A new session key at login: a key planted before login is worthless after it.
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = player.pk
-    request.session[GAME_SESSION_KEY] = player.game_id
-    request.session[CODE_SESSION_KEY] = _code_hash(player)
+    session = request.session
+    session[SESSION_KEY] = player.pk  # loads the session the cookie names, if it exists
+    session[GAME_SESSION_KEY] = player.game_id
+    session[CODE_SESSION_KEY] = _code_hash(player)
+    # A new session key at login: a key planted before login is worthless after it. A browser
+    # without a session (or with a key that names none) gets a new key when the session is saved
+    # at the response; cycling it too would write it twice.
+    if session.session_key is not None:
+        session.cycle_key()
 
 
 def log_out(request):

@@ -123,6 +123,15 @@ def test_the_login_link_gives_a_new_session_key(cast):
     planted.save()
     client.get(f"/login/{cast.killer.login_code}/")
     assert client.cookies["sessionid"].value != planted.session_key
+    assert not type(planted)().exists(planted.session_key)
+
+
+def test_a_made_up_session_key_is_not_taken_at_login(cast):
+    client = Client()
+    client.cookies["sessionid"] = "x" * 32
+    client.get(f"/login/{cast.killer.login_code}/")
+    assert client.cookies["sessionid"].value != "x" * 32
+    assert client.get("/api/me").status_code == 200
 
 
 def test_logout_ends_the_session_for_good(cast):
