@@ -2,8 +2,8 @@
 
 gunicorn's own gevent worker parses HTTP in gunicorn's Python; its `gevent_pywsgi` worker leaves that
 to gevent's server, which does the same work for less CPU: a poll answered 304 costs the server
-about three quarters as much, so a 2-core machine serving 5,000 players had a quarter of a core more
-for everything else (README: Load tests and capacity). gevent's server closes no idle connection,
+about three quarters as much, and a 2-core machine serving 5,000 players spent 70-87 % of a core on the
+server instead of 90-96 % (README: Load tests and capacity). gevent's server closes no idle connection,
 though: a phone that vanished without closing its connection would hold it for good. This worker
 closes a connection idle for `keepalive` seconds, as gunicorn's own does.
 """
