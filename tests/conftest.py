@@ -3,6 +3,7 @@ hunter → killer → victim → bystander → hunter."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -129,6 +130,13 @@ def login(client, player):
     response = client.post("/api/login", {"code": player.login_code}, content_type="application/json")
     assert response.status_code == 200, response.content
     return client
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def settings_from(names, *, env, unset=()):

@@ -4,13 +4,14 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY_SH = REPO / "deploy" / "deploy.sh"
@@ -32,12 +33,6 @@ SECURE_SSL_REDIRECT=true
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds (deploys a release)")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port, path, host="killer.test"):

@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from tests.deploy.conftest import DEPLOY_SH, REPO, free_port
+from tests.conftest import free_port
+from tests.deploy.conftest import DEPLOY_SH, REPO
 
 DEPLOY = REPO / "deploy"
 CERT = "/etc/letsencrypt/live/killer.example.org/fullchain.pem"

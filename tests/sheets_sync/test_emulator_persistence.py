@@ -3,17 +3,16 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
 from sheets_sync.emulator.server import make_server
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": "Bearer test"}
@@ -93,20 +92,13 @@ def test_the_html_view_escapes_what_clients_wrote(sheets_emulator):
     assert missing.status_code == 404
 
 
-@pytest.fixture
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_the_command_serves_until_sigterm(tmp_path, free_port):
-    data = tmp_path / "sheets.json"
+def test_the_command_serves_until_sigterm(tmp_path):
+    data, port = tmp_path / "sheets.json", free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "SHEETS_EMULATOR_LATENCY_MS": "7"}
-    command = [sys.executable, "manage.py", "sheets_emulator", "--port", str(free_port), "--data", str(data)]
+    command = [sys.executable, "manage.py", "sheets_emulator", "--port", str(port), "--data", str(data)]
     flags = ["--error-rate", "0", "--quota-per-minute", "60"]
     process = subprocess.Popen(command + flags, cwd=REPO, env=env)  # noqa: S603 (our own command)
-    url = f"http://127.0.0.1:{free_port}"
+    url = f"http://127.0.0.1:{port}"
     try:
         faults = wait_for(url)
         spreadsheet_id = create(url, "Game")
