@@ -10,14 +10,14 @@ DEMO_SHEETS := SHEETS_API_URL=http://127.0.0.1:$(SHEETS_PORT) SHEETS_CREDENTIALS
 DURATION ?= 60
 DB ?= sqlite
 
-.PHONY: run test lint format migrations-check pytest loadtest clean
+.PHONY: run test lint format migrations-check pytest loadtest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements/base.txt requirements/prod.txt requirements/dev.txt
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements/dev.txt
+# Every package pinned with its hashes (requirements/*.txt, compiled from the .in files by `make lock`).
+$(VENV)/.installed: $(BIN)/python requirements/dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 .env:
@@ -66,8 +66,18 @@ loadtest: $(VENV)/.installed-load
 	$(BIN)/python tests/load/run.py --players $(PLAYERS) --duration $(DURATION) --db $(DB) $(LOAD_ARGS)
 
 $(VENV)/.installed-load: $(VENV)/.installed requirements/load.txt
-	$(BIN)/pip install --quiet -r requirements/load.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements/load.txt
 	touch $@
+
+# Compiles requirements/*.in into the pinned, hashed .txt files for Python 3.11 on every platform,
+# keeping the versions already pinned unless UPGRADE=1 (or UPGRADE=<package>) asks for newer ones.
+LOCK_UPGRADE = $(if $(filter 1,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade-package $(UPGRADE)))
+lock: $(VENV)/.installed
+	for name in base prod dev load; do \
+		$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+			--custom-compile-command "make lock" $(LOCK_UPGRADE) \
+			requirements/$$name.in -o requirements/$$name.txt || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest-db.sqlite3* .pytest_cache .ruff_cache

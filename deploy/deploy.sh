@@ -294,7 +294,7 @@ else
 fi
 pip_extra=()
 read -r -a pip_extra <<<"$pip_args"
-"$py" -m pip install --quiet --disable-pip-version-check -r "$release/requirements/prod.txt" "${pip_extra[@]}"
+"$py" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$release/requirements/prod.txt" "${pip_extra[@]}"
 
 log "migrate and collectstatic"
 (
