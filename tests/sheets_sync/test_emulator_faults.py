@@ -1,6 +1,7 @@
 """Faults (quota, errors, latency, dropped connections) and the request counts in /_emulator/stats."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -48,11 +49,15 @@ def test_past_the_read_quota_it_answers_googles_429(sheets_emulator, spreadsheet
 
 
 def test_the_write_quota_refills_as_the_minute_slides(sheets_emulator, spreadsheet_url, monkeypatch):
-    monkeypatch.setattr(faults, "QUOTA_WINDOW_SECONDS", 0.5)
+    # The stand-in's clock, moved by hand: a busy machine can't stretch the minute under the test.
+    now = [1000.0]
+    monkeypatch.setattr(faults, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=time.sleep))
     sheets_emulator.faults(write_quota_per_minute=2)
 
     answers = [write(sheets_emulator, spreadsheet_url) for _ in range(3)]
-    time.sleep(0.6)
+    now[0] += 59
+    assert write(sheets_emulator, spreadsheet_url).status_code == 429
+    now[0] += 1
 
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert (
