@@ -7,24 +7,19 @@ cookie; POSTs carry the CSRF token in the X-CSRFToken header.
 
 import json
 import logging
-from functools import lru_cache, wraps
+from functools import wraps
 
-from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
 from django.shortcuts import get_object_or_404
-from django.urls import Resolver404, resolve
-from django.utils import translation
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.utils.http import parse_etags
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from game import players, ratelimit, rules, state
+from game import players, polls, ratelimit, rules, visible
 from game.models import Kill
-from killer import middleware
 
 MAX_BODY = 4096
 
@@ -45,7 +40,7 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
     """Checks the method, the body (a JSON object with only `fields`) and the session.
 
     With `etag` (the view's name in its ETag), a poll whose If-None-Match is still current gets a
-    304 from the session's player and their version alone (game/state.py), before the player is loaded.
+    304 from the session's player and their version alone (game/polls.py), before the player is loaded.
     A `whole_game` view shows what every player of the game sees alike: it gets the session's
     (player id, game id) instead of the player, whom it does not need to load. A view without
     `login` (logging in or out) gets no player.
@@ -58,8 +53,8 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
                 # The poll of an unchanged page, first: it needs neither the player nor a CSRF cookie
                 # (the answer that gave the client its ETag set one), and has no body to keep private.
                 polled = etag and request.method == "GET" and "If-None-Match" in request.headers
-                if polled and (tag := _session_etag(request, etag)) and _client_has(request, tag):
-                    return _not_modified(tag)
+                if polled and (tag := _session_etag(request, etag)) and polls.client_has(request, tag):
+                    return polls.not_modified(tag)
                 response = handle(request, *args, **kwargs)
             except rules.RuleError as refused:
                 response = error(refused.message, refused.status)
@@ -87,57 +82,18 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
             if not login:
                 return view(request, None, data, *args, **kwargs)
             if whole_game:
-                ids = players.current_ids(request)
-                player = ids if ids and state.plays_in(*ids) else None
+                ids = polls.session_ids(request)
+                player = ids if ids and polls.plays_in(*ids) else None
             else:
                 player = players.current_player(request)
             if player is None:
                 return error(_("Log in with your code first."), 401)
             return view(request, player, data, *args, **kwargs)
 
-        wrapper.poll_etag = etag  # for unchanged_poll()
+        wrapper.poll_etag = etag  # for killer/early.py
         return wrapper
 
     return decorator
-
-
-def unchanged_poll(environ):
-    """The headers of the 304 of a poll whose page has not changed, decided from the WSGI environ
-    before Django handles the request (killer/wsgi.py), or None: then Django answers, as for anything.
-
-    Phones poll every ~5 s on connections idle in between. So spread out, such a poll spent more CPU
-    in Django's request handling (middleware, signals, routing) than in all the server around it, for
-    an answer without a body (README: Load tests and capacity). Answered here: a session this process
-    remembers or finds in the cache (game/players.py), versions from this process's memory or the
-    cache (never the database), an allowed Host, HTTPS where Django would redirect; with the headers
-    the middleware would add.
-    """
-    if environ.get("REQUEST_METHOD") != "GET" or "HTTP_IF_NONE_MATCH" not in environ:
-        return None
-    view = _polled_view(environ.get("PATH_INFO", ""))
-    if view is None:
-        return None
-    request = WSGIRequest(environ)
-    if not middleware.may_answer_early(request):
-        return None
-    ids = players.remembered_ids(request)  # may read the cache: after the cheap checks
-    if ids is None:
-        return None
-    # The ETag names the language of the JSON: the one LocaleMiddleware would have picked.
-    language = translation.get_language_from_request(request)
-    tag = state.session_etag(view, *ids, language=language, database=False)
-    if tag is None or not _client_has(request, tag):
-        return None
-    return middleware.early_headers(request, language, _not_modified(tag))
-
-
-@lru_cache(maxsize=64)
-def _polled_view(path):
-    """The `etag` of the endpoint at `path`, or None."""
-    try:
-        return getattr(resolve(path).func, "poll_etag", None)
-    except Resolver404:
-        return None
 
 
 def _parse_body(request, fields):
@@ -173,31 +129,14 @@ def csrf_failure(request, reason=""):
 
 
 def _session_etag(request, view):
-    ids = players.poll_ids(request)
-    return state.session_etag(view, *ids) if ids else None
-
-
-def _client_has(request, tag):
-    """Whether If-None-Match names `tag`, compared weakly as RFC 9110 wants for If-None-Match:
-    nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back."""
-    held = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-    return "*" in held or tag.removeprefix("W/") in {etag.removeprefix("W/") for etag in held}
-
-
-def _not_modified(tag):
-    response = HttpResponse(status=304)
-    del response["Content-Type"]
-    response["ETag"] = tag
-    response["Cache-Control"] = "private, no-cache"
-    # Decided by the session cookie, even when the session itself was not read.
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    ids = polls.poll_ids(request)
+    return polls.session_etag(view, *ids) if ids else None
 
 
 def _cached(request, tag, build):
     """The JSON of `build()`, or a 304 when the client already has this version."""
-    if _client_has(request, tag):
-        return _not_modified(tag)
+    if polls.client_has(request, tag):
+        return polls.not_modified(tag)
     return _json(json.dumps(build(), cls=DjangoJSONEncoder), tag)
 
 
@@ -213,7 +152,7 @@ def login(request, player, data):
     player = players.log_in_with_code(request, data.get("code", ""))
     if player is None:
         return error(_("Unknown code."), 400)
-    return JsonResponse(state.me(player))
+    return JsonResponse(visible.me(player))
 
 
 @endpoint("POST", login=False)
@@ -224,25 +163,27 @@ def logout(request, player, data):
 
 @endpoint("GET", etag="me")
 def me(request, player, data):
-    return _cached(request, state.me_etag(player), lambda: state.me(player))
+    return _cached(request, polls.me_etag(player), lambda: visible.me(player))
 
 
 @endpoint("GET", etag="leaderboard", whole_game=True)
 def leaderboard(request, ids, data):
-    return _game_wide(request, ids, "leaderboard", state.leaderboard)
+    return _game_wide(request, ids, "leaderboard", visible.leaderboard)
 
 
 @endpoint("GET", etag="feed", whole_game=True)
 def feed(request, ids, data):
-    return _game_wide(request, ids, "feed", state.feed)
+    return _game_wide(request, ids, "feed", visible.feed)
 
 
 def _game_wide(request, ids, view, build):
-    """What every player of the game sees alike, or a 304 when the client already has this version."""
+    """What every player of the game sees alike, or a 304 when the client already has this version:
+    never an older version than the client has, whichever process answers."""
     player_id, game_id = ids
-    version, body = state.shared_json(view, game_id, build)
-    tag = state.etag(view, player_id, version)
-    return _not_modified(tag) if _client_has(request, tag) else _json(body, tag)
+    held = polls.held_version(request, view, player_id)
+    version, body = polls.shared_json(view, game_id, build, at_least=held)
+    tag = polls.etag(view, player_id, version)
+    return polls.not_modified(tag) if polls.client_has(request, tag) else _json(body, tag)
 
 
 @endpoint("POST", fields=("death_code",))

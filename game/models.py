@@ -99,7 +99,7 @@ class Player(models.Model):
     kill_count = models.PositiveIntegerField(_("kills"), default=0)
     eliminated_at = models.DateTimeField(_("eliminated at"), null=True, blank=True)
     # Set to the game's new version by every rule that changes what this player sees on their own
-    # page (game/state.py's `me`): the ETag of their polls, so that a kill elsewhere in the game
+    # page (game/visible.py's `me`): the ETag of their polls, so that a kill elsewhere in the game
     # leaves them a 304, and a process finds the players stamped since a game version in one query.
     version = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -24,7 +24,7 @@ from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from game import audit, codes, state, validators
+from game import audit, codes, polls, validators
 from game.models import Event, Game, Kill, Mission, Player
 
 rng = random.SystemRandom()
@@ -510,7 +510,7 @@ def _event(game, kind, actor, *, player=None, touched=None, **data):
 def _touch(game_id, players):
     """Bump the game's version and stamp `players` (Players or ids; None: all the game's players)
     with it: a player's version is the game's version when their page last changed, so a process
-    finds whose pages changed since the game's version it knows in one query (game/state.py)."""
+    finds whose pages changed since the game's version it knows in one query (game/polls.py)."""
     Game.objects.filter(pk=game_id).update(version=F("version") + 1)
     stamp = Subquery(Game.objects.filter(pk=game_id).values("version"))
     if players is None:
@@ -520,7 +520,7 @@ def _touch(game_id, players):
         if ids:
             Player.objects.filter(pk__in=ids).update(version=stamp)
     # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
-    transaction.on_commit(partial(state.forget_versions, game_id))
+    transaction.on_commit(partial(polls.forget_game, game_id))
 
 
 def _link_cycle(game, players):

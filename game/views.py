@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from game import players, ratelimit, rules, state
+from game import players, polls, ratelimit, rules, visible
 from game.models import Game, Kill
 
 
@@ -96,21 +96,21 @@ def dashboard(request, player):
     return render(
         request,
         "game/dashboard.html",
-        {"me": state.me(player), "poll": ("api_me", state.me_etag(player)), "player": player},
+        {"me": visible.me(player), "poll": ("api_me", polls.me_etag(player)), "player": player},
     )
 
 
 @player_required
 def leaderboard(request, player):
     # The JSON /api/leaderboard answers with, built once per version for every player.
-    version, board = state.shared_json("leaderboard", player.game_id, state.leaderboard)
+    version, board = polls.shared_json("leaderboard", player.game_id, visible.leaderboard)
     return render(
         request,
         "game/leaderboard.html",
         {
             "board": json.loads(board),
-            "feed": state.feed(player.game),
-            "poll": ("api_leaderboard", state.etag("leaderboard", player.pk, version)),
+            "feed": visible.feed(player.game),
+            "poll": ("api_leaderboard", polls.etag("leaderboard", player.pk, version)),
         },
     )
 
@@ -119,7 +119,7 @@ def leaderboard(request, player):
 def results(request, player):
     if player.game.status != Game.Status.FINISHED:
         return redirect("leaderboard")
-    return render(request, "game/results.html", {"board": state.leaderboard(player.game, length=None)})
+    return render(request, "game/results.html", {"board": visible.leaderboard(player.game, length=None)})
 
 
 def rules_page(request):

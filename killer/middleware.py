@@ -1,13 +1,11 @@
 """Project-wide middleware: a request id for the logs and the event log, a 400 for URLs with a NUL,
 and the security headers that Django does not set itself (Content-Security-Policy, Permissions-Policy).
-Also what an answer given before Django's handler (killer/wsgi.py) goes through instead."""
+killer/early.py runs those that add headers on the answers it gives before Django."""
 
 import re
 import uuid
 
-from django.conf import settings
-from django.core.exceptions import BadRequest, DisallowedHost
-from django.utils.module_loading import import_string
+from django.core.exceptions import BadRequest
 
 from game import audit
 
@@ -84,51 +82,3 @@ class RefuseNulMiddleware:
         ):
             raise BadRequest("NUL in the URL")
         return self.get_response(request)
-
-
-# The middleware that only add headers on the way out (or redirect to HTTPS, which an early answer
-# never needs: see may_answer_early).
-HEADER_MIDDLEWARE = [
-    "killer.middleware.RequestIdMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "killer.middleware.SecurityHeadersMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
-
-def may_answer_early(request):
-    """Whether Django would have let `request` reach a view: an allowed Host, and HTTPS where
-    SECURE_SSL_REDIRECT would send it there first."""
-    try:
-        request.get_host()
-    except DisallowedHost:
-        return False
-    return request.is_secure() or not settings.SECURE_SSL_REDIRECT
-
-
-def early_headers(request, language, response):
-    """The headers of `response`, an API answer given without Django's handler, with what the
-    middleware would add or change. For answers of one kind (the 304 of a poll) in a language, over
-    HTTP or over HTTPS, that is always the same: run once through the middleware themselves, then
-    remembered (but the request id)."""
-    key = (request.is_secure(), language)
-    own = dict(response.items())
-    if key not in _added_headers:
-        request.early_response = response
-        chain = _early_response
-        for path in reversed(settings.MIDDLEWARE):
-            if path in HEADER_MIDDLEWARE:
-                chain = import_string(path)(chain)
-        dressed = chain(request).items()
-        _added_headers[key] = {
-            name: value for name, value in dressed if own.get(name) != value and name != "X-Request-ID"
-        }
-    return [*{**own, **_added_headers[key]}.items(), ("X-Request-ID", request_id_for(request))]
-
-
-_added_headers = {}  # (HTTPS, language) -> {header: value}
-
-
-def _early_response(request):
-    return request.early_response

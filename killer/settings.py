@@ -103,7 +103,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "killer.cache.RedisCache"  # one Redis client per process
-# How long the cache keeps a game's or a player's version, the ETags of the polls (game/state.py), and
+# How long the cache keeps a game's or a player's version, the ETags of the polls (game/polls.py), and
 # how long a worker uses its own copy of a game's version before it asks the cache again. The rules
 # forget a version when they commit: in every worker with a shared cache (Redis), only in their own
 # with a cache per process (locmem), where the others keep theirs VERSION_CACHE_SECONDS. A poll sees

@@ -14,13 +14,13 @@ django_application = get_wsgi_application()
 # SECRET_KEY raises ImproperlyConfigured ("The SECRET_KEY setting must not be empty").
 settings.SECRET_KEY  # noqa: B018
 
-from game.api import unchanged_poll  # noqa: E402 -- once Django is set up
+from killer.early import unchanged_poll  # noqa: E402 -- once Django is set up
 
 logger = logging.getLogger(__name__)
 
 
 def application(environ, start_response):
-    """Django, but for the polls of unchanged pages: game/api.py answers those first (unchanged_poll)."""
+    """Django, but for the polls of unchanged pages: killer/early.py answers those first."""
     try:
         headers = unchanged_poll(environ)
     except Exception:

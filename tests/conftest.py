@@ -13,9 +13,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from game import players, rules, state
+from game import polls, rules
 from game.models import Game, Mission, Player
-from killer import middleware
 
 
 def make_game(*, players=4, missions=6, start=False, **options):
@@ -83,13 +82,8 @@ def forget_caches():
 
 
 def forget_process_memory():
-    """This process's own copies of versions, sessions, headers and game-wide JSON that answer polls
-    (game/state.py, game/players.py, killer/middleware.py), as another process has none."""
-    state._shared.clear()
-    state._game_versions.clear()
-    state._player_versions.clear()
-    players._poll_ids.clear()
-    middleware._added_headers.clear()
+    """This process's own memories that answer polls (game/polls.py), as another process has none."""
+    polls.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -89,7 +89,7 @@ def test_an_unexpected_error_in_the_api_is_a_plain_json_500(cast, monkeypatch):
         raise RuntimeError("secret internals: /srv/killer/db.sqlite3")
 
     client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
-    monkeypatch.setattr(api.state, "me", broken)
+    monkeypatch.setattr(api.visible, "me", broken)
     response = client.get("/api/me")
     assert response.status_code == 500
     assert response.json() == {"error": "Internal error"}
@@ -101,7 +101,7 @@ def test_an_unexpected_error_on_a_page_is_the_plain_500_page(cast, monkeypatch):
     def broken(player):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("game.views.state.me", broken)
+    monkeypatch.setattr("game.views.visible.me", broken)
     client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
     client.post("/", {"code": cast.killer.login_code})
     response = client.get("/me/")

@@ -4,8 +4,8 @@ game.api.unchanged_poll): the same 304 as Django's, and anything it cannot vouch
 import pytest
 from django.test import RequestFactory
 
-from game import players, rules
-from game.api import unchanged_poll
+from game import polls, rules
+from killer.early import unchanged_poll
 from killer.wsgi import application
 from tests.conftest import forget_caches, login
 
@@ -122,7 +122,7 @@ def cached_sessions(settings):
 def test_with_sessions_in_the_cache_another_process_reads_the_session_there(
     cached_sessions, phone, django_assert_num_queries
 ):
-    players._poll_ids.clear()  # a worker that follows the game but never saw this phone
+    polls.sessions.clear()  # a worker that follows the game but never saw this phone
     with django_assert_num_queries(0):
         status, _ = early(phone)
     assert status == "304 Not Modified"
@@ -131,7 +131,7 @@ def test_with_sessions_in_the_cache_another_process_reads_the_session_there(
 def test_a_session_ended_elsewhere_is_not_in_the_cache_and_left_to_django(cached_sessions, phone, client):
     before = cookies_of(phone)
     phone.post("/api/logout", content_type="application/json")  # in another process
-    players._poll_ids.clear()
+    polls.sessions.clear()
 
     assert unchanged_poll(environ(phone, HTTP_COOKIE=before)) is None
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from game import rules, state
+from game import polls, rules, visible
 from game.models import Game, Kill, Mission, Player
 from tests.conftest import make_game
 
@@ -125,7 +125,7 @@ class GameMachine(RuleBasedStateMachine):
     @invariant()
     def a_page_changes_only_with_its_etag(self):
         for player in Player.objects.filter(game=self.game).select_related("game", "target", "mission"):
-            tag, page = state.me_etag(player), state.me(player)
+            tag, page = polls.me_etag(player), visible.me(player)
             seen = self.pages.setdefault(player.pk, {})
             # Under any ETag it ever had: a phone asleep since then would get a 304.
             assert seen.setdefault(tag, page) == page, f"{player}'s page changed under an ETag it had"
@@ -134,9 +134,9 @@ class GameMachine(RuleBasedStateMachine):
     def a_process_following_the_game_knows_every_etag(self):
         # This process's map of player versions lives on from step to step, brought up to date from
         # the stamps each time the game's version moves (a commit forgets it: tests roll back).
-        state.forget_versions(self.game.pk)
+        polls.forget_game(self.game.pk)
         for player in Player.objects.filter(game=self.game).select_related("game"):
-            assert state.session_etag("me", player.pk, self.game.pk) == state.me_etag(player)
+            assert polls.session_etag("me", player.pk, self.game.pk) == polls.me_etag(player)
 
     @invariant()
     def chain_is_one_cycle(self):

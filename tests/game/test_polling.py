@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from game import rules, state
+from game import polls, rules
 from game.models import Player
 from tests.conftest import forget_caches, forget_process_memory, login
 
@@ -53,7 +53,7 @@ def test_a_change_made_by_another_process_reaches_a_poll_within_a_second(polling
     cache.clear()  # the other process forgot the versions in the shared cache
     assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 304
     later = time.monotonic() + settings.LOCAL_VERSION_SECONDS
-    monkeypatch.setattr(state.time, "monotonic", lambda: later)
+    monkeypatch.setattr(polls.time, "monotonic", lambda: later)
     assert polling.get("/api/me", HTTP_IF_NONE_MATCH=polling.tag).status_code == 200
 
 
@@ -257,18 +257,18 @@ def test_a_read_that_finishes_late_never_takes_the_map_of_versions_back(
     """Under gevent on PostgreSQL two polls of a worker may bring its map up to date at once, the
     one that read first finishing last: the newer versions, and the newer map, must stay."""
     game_id, killer_id = cast.game.pk, cast.killer.pk
-    state.session_etag("me", killer_id, game_id)  # this worker's map
-    old_at, versions = state._player_versions[game_id]
+    polls.session_etag("me", killer_id, game_id)  # this worker's map
+    old_at, versions = polls.player_versions[game_id]
     old_version = versions[killer_id]
     with django_capture_on_commit_callbacks(execute=True):
         rules.kill_declare(killer=cast.killer, actor="killer")
-    new_etag = state.session_etag("me", killer_id, game_id)  # the first poll, up to date
-    new_at = state._player_versions[game_id][0]
+    new_etag = polls.session_etag("me", killer_id, game_id)  # the first poll, up to date
+    new_at = polls.player_versions[game_id][0]
     assert new_at > old_at
 
     # The other poll read the game's old version and the killer's old row, and finishes now.
     Player.objects.filter(pk=killer_id).update(version=old_version)
-    state._bring_up_to_date(game_id, old_at, old_at, versions)
+    polls._bring_up_to_date(game_id, old_at, old_at, versions)
 
-    assert state._player_versions[game_id][0] == new_at
-    assert state.session_etag("me", killer_id, game_id) == new_etag
+    assert polls.player_versions[game_id][0] == new_at
+    assert polls.session_etag("me", killer_id, game_id) == new_etag

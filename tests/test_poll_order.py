@@ -1,0 +1,120 @@
+"""A page never goes back in time: a poll that carries version N gets N or newer, whichever worker
+answers it. gunicorn with several workers on the default settings (SQLite, a cache per process),
+a new connection per request as behind nginx, a phone polling fast while players die."""
+
+import csv
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+PLAYERS = 24
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("workers")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "killer.settings",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "SECRET_KEY": "poll-order-test-" + "x" * 40,
+        "DEBUG": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+    codes = folder / "codes.csv"
+    for command in (
+        ["migrate", "--noinput"],
+        ["seed_demo", "--players", str(PLAYERS), "--start", "--codes-file", str(codes)],
+    ):
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    process = subprocess.Popen(  # noqa: S603
+        [GUNICORN, "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60  # a bound for a busy machine
+        while request(port, "GET", "/health")[0] != 200:
+            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        with codes.open() as file:
+            yield port, [row["login_code"] for row in csv.DictReader(file)]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def request(port, method, path, *, cookies=None, headers=None, body=None):
+    """One request on a connection of its own: nginx spreads a phone's polls over the workers so."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Host": "127.0.0.1", "Accept-Language": "en", **(headers or {})}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        headers["X-CSRFToken"] = cookies.get("csrftoken", "")
+    try:
+        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = connection.getresponse()
+        response.read()
+    except OSError:
+        return None, {}
+    finally:
+        connection.close()
+    if cookies is not None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+    return response.status, response.headers
+
+
+def log_in(port, code):
+    cookies = {}
+    request(port, "GET", "/api/me", cookies=cookies)  # the CSRF cookie
+    status, _ = request(port, "POST", "/api/login", cookies=cookies, body={"code": code})
+    assert status == 200
+    return cookies
+
+
+def version(etag):
+    return int(re.fullmatch(r'(?:W/)?"\w+-\d+-(\d+)-\w+"', etag)[1])
+
+
+def test_a_poll_never_gets_an_older_page_than_it_has(server):
+    port, codes = server
+    watcher = log_in(port, codes[0])
+    held = {"/api/leaderboard": None, "/api/me": None}
+    older = []
+    for code in codes[1 : PLAYERS // 2 + 1]:
+        status, _ = request(port, "POST", "/api/death", cookies=log_in(port, code), body={})
+        assert status == 201
+        for _ in range(6):
+            for path, etag in held.items():
+                status, headers = request(
+                    port, "GET", path, cookies=watcher, headers={"If-None-Match": etag} if etag else {}
+                )
+                assert status in (200, 304)
+                if etag and version(headers["ETag"]) < version(etag):
+                    older.append((path, etag, headers["ETag"]))
+                held[path] = headers["ETag"]
+            time.sleep(0.05)
+    assert older == []
