@@ -107,7 +107,7 @@ def unchanged_poll(environ):
 
     Phones poll every ~5 s on connections idle in between. So spread out, such a poll spent more CPU
     in Django's request handling (middleware, signals, routing) than in all the server around it, for
-    an answer without a body (README: Load tests and capacity). Answered here: a session this process
+    an answer without a body (docs/load-tests.md). Answered here: a session this process
     remembers or finds in the cache (game/players.py), versions from this process's memory or the
     cache (never the database), an allowed Host, HTTPS where Django would redirect; with the headers
     the middleware would add.
