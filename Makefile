@@ -59,7 +59,7 @@ migrations-check: $(VENV)/.installed
 pytest: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Load test (README: Load tests and capacity): PLAYERS is the largest step or a list (5,50,500),
+# Load test (docs/load-tests.md): PLAYERS is the largest step or a list (5,50,500),
 # DURATION the seconds measured per step, DB sqlite or postgres; LOAD_ARGS more options of run.py.
 loadtest: PLAYERS = 1000
 loadtest: $(VENV)/.installed-load

@@ -1,7 +1,7 @@
 """Secret codes handed to players: a login code to open their page, a death code to give their killer.
 
 The alphabet leaves out look-alikes (0/O, 1/I/L, 5/S, 2/Z, 8/B, U/V) so that a code read off a card or
-a phone is typed right. What a guess is worth against the rate limit is worked out in the README.
+a phone is typed right. What a guess is worth against the rate limit is worked out in docs/security.md.
 """
 
 import re

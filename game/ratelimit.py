@@ -4,7 +4,7 @@ Only failures count. Each kind of guess is limited twice: strictly per client (a
 by its CSRF cookie; a player's account for death codes; a user name in the admin) and generously per
 IP address, because a whole venue shares one public address and must never be locked out by one
 player's typos. While a limit is reached the code is not even looked at, so a right guess then says
-nothing. The README's "Security" section works out what the limits leave an attacker.
+nothing. docs/security.md works out what the limits leave an attacker.
 
 Counters live where every gunicorn worker and every server sees them: in Redis when CACHE_URL points
 at one (its INCR is atomic), else in the database (an UPDATE … SET count = count + 1).

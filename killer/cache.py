@@ -2,11 +2,10 @@
 
 Django keeps a cache object per thread, and under gevent workers every connection is a greenlet, so
 each phone got its own connection pool and Redis connection. Django's client also builds a new
-`redis.Redis` for every command, which costs more than the command itself (~0.15 ms: redis-py fills
-a table of ~170 response callbacks each time): with a poll's two cache reads, half the cost of a
-304 (game/state.py now answers most 304s from the worker's memory). Here every cache object of a
-process shares one client, and so one pool of connections, per server; redis-py's pool is safe
-across threads and greenlets and starts over in a forked child.
+`redis.Redis` for every command, which costs more than the command itself (redis-py fills its table
+of response callbacks each time; docs/load-tests.md). Here every cache object of a process shares one
+client, and so one pool of connections, per server; redis-py's pool is safe across threads and
+greenlets and starts over in a forked child.
 """
 
 from django.core.cache.backends import redis
@@ -28,8 +27,8 @@ class RedisCache(redis.RedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
         # A bounded pool that makes a request wait for a free connection (5 s at most): redis-py's
-        # default pool refuses the 101st connection, and a gevent worker with thousands of phones
-        # connected asked for more at 5,000 players (a 500 on some polls). OPTIONS can change both.
+        # default pool refuses a connection past its limit, and a gevent worker with thousands of
+        # phones connected asks for more (a 500 on the poll refused). OPTIONS can change both.
         self._options = {
             "pool_class": "redis.BlockingConnectionPool",
             "max_connections": 50,

@@ -113,7 +113,7 @@ VERSION_CACHE_SECONDS = env.int(
 )
 LOCAL_VERSION_SECONDS = env.float("LOCAL_VERSION_SECONDS", default=1)
 # `db` by default. With a cache shared by all workers and servers (CACHE_URL=redis://...),
-# `django.contrib.sessions.backends.cached_db` saves a query per request (README: Load tests).
+# `django.contrib.sessions.backends.cached_db` saves a query per request (docs/load-tests.md).
 SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,11 +1,9 @@
 """The gunicorn worker the server runs by default (config/gunicorn.conf.py): gevent, as designed.
 
 gunicorn's own gevent worker parses HTTP in gunicorn's Python; its `gevent_pywsgi` worker leaves that
-to gevent's server, which does the same work for less CPU: a poll answered 304 costs the server
-about three quarters as much, and a 2-core machine serving 5,000 players spent 70-87 % of a core on the
-server instead of 90-96 % (README: Load tests and capacity). gevent's server closes no idle connection,
-though: a phone that vanished without closing its connection would hold it for good. This worker
-closes a connection idle for `keepalive` seconds, as gunicorn's own does.
+to gevent's server, which does the same work for less CPU per poll (docs/load-tests.md). gevent's
+server closes no idle connection, though: a phone that vanished without closing its connection would
+hold it for good. This worker closes a connection idle for `keepalive` seconds, as gunicorn's own does.
 """
 
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler

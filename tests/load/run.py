@@ -155,7 +155,7 @@ def server_env(args, out):
         LOAD_NICE=str(args.nice),
     )
     if args.worker_class == "gthread":
-        # As measured in the README: threads that keep their database connections (PostgreSQL's
+        # As measured in docs/load-tests.md: threads that keep their database connections (PostgreSQL's
         # come from the pool instead).
         env.setdefault("GUNICORN_THREADS", "8")
         if args.db == "sqlite":

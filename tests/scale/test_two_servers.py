@@ -1,4 +1,4 @@
-"""Two servers behind one load balancer: what one does, the other sees (README: More than one server)."""
+"""Two servers behind one load balancer: what one does, the other sees (docs/configuration.md)."""
 
 import json
 import time

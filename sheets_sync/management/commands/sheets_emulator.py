@@ -1,4 +1,4 @@
-"""Run the local Google Sheets API stand-in (see sheets_sync/emulator and the README)."""
+"""Run the local Google Sheets API stand-in (see sheets_sync/emulator and docs/sheets-sync.md)."""
 
 import os
 

@@ -52,7 +52,7 @@ class Outcome:
 
 
 class Command(BaseCommand):
-    help = "Sync each game's Google Sheet with the database, both ways (see the README)."
+    help = "Sync each game's Google Sheet with the database, both ways (see docs/sheets-sync.md)."
 
     def add_arguments(self, parser):
         parser.add_argument("--game", type=int, help="Sync only the game with this id.")
