@@ -422,7 +422,7 @@ def kill_confirm(request, pk):
     return _kill_page(
         request,
         pk,
-        rule=rules.kill_confirm_with_reason,
+        rule=rules.kill_confirm,
         title=_("Confirm this kill"),
         explanation=_("The victim is eliminated; the killer inherits their target."),
         button=_("Confirm the kill"),

@@ -6,41 +6,31 @@ on SQLite the IMMEDIATE transaction already holds the database's write lock), th
 needs, checks it and writes. Two requests on the same game therefore run one after the other and the
 second sees what the first did. Nothing in here talks to the network.
 
-Every change writes an Event and bumps `Game.version`, and sets `Player.version` to it for each
-player whose own page it changes (everyone's, unless the rule says whose): the ETags player pages
-poll with.
+Every change writes an Event. As a rule saves, `_save` notes whose own page each save changes; as its
+locked block ends, the game's version moves by one and those players get it as their version: the
+ETags player pages poll with (game/polls.py).
+
+The public functions come by what they act on (the game, its chain, kills, players, missions), the
+internals last.
 """
 
 import random
 import secrets
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from game import audit, codes, polls, validators
+from game.errors import RuleError, WrongDeathCode
 from game.models import Event, Game, Kill, Mission, Player
 
 rng = random.SystemRandom()
-
-
-class RuleError(Exception):
-    """A request the rules refuse. The message is for the person who asked, as is."""
-
-    def __init__(self, message, *, status=409):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class WrongDeathCode(RuleError):
-    """A death code that is not the target's: the pages and the API count it as a failed guess."""
 
 
 def actor_for_player(player):
@@ -51,7 +41,7 @@ def actor_for_user(user):
     return f"gm:{user.get_username()}"
 
 
-# --- Game lifecycle -------------------------------------------------------------------------------
+# --- The game -------------------------------------------------------------------------------------
 
 
 def game_start(*, game: Game, actor: str) -> Game:
@@ -72,7 +62,7 @@ def game_start(*, game: Game, actor: str) -> Game:
         _link_cycle(game, players)
         game.status = Game.Status.RUNNING
         game.started_at = timezone.now()
-        game.save(update_fields=["status", "started_at"])
+        _save(game, "status", "started_at")
         _event(game, "game_started", actor, players=len(players))
         return game
 
@@ -82,7 +72,7 @@ def game_pause(*, game: Game, actor: str) -> Game:
         if game.status != Game.Status.RUNNING:
             raise RuleError(_("Only a running game can be paused."))
         game.status = Game.Status.PAUSED
-        game.save(update_fields=["status"])
+        _save(game, "status")
         _event(game, "game_paused", actor)
         return game
 
@@ -92,7 +82,7 @@ def game_resume(*, game: Game, actor: str) -> Game:
         if game.status != Game.Status.PAUSED:
             raise RuleError(_("Only a paused game can be resumed."))
         game.status = Game.Status.RUNNING
-        game.save(update_fields=["status"])
+        _save(game, "status")
         _event(game, "game_resumed", actor)
         return game
 
@@ -105,6 +95,46 @@ def game_finish(*, game: Game, actor: str) -> Game:
         alive = list(game.players.alive())
         _finish(game, actor, winner=alive[0] if len(alive) == 1 else None)
         return game
+
+
+def game_set_options(
+    *,
+    game: Game,
+    actor: str,
+    confirmation_mode: str,
+    feed_names_killers: bool,
+    killer_inherits_mission: bool,
+) -> Game:
+    """Change how a game is played. Kills already waiting keep waiting; the new rules apply from now."""
+    with _locked_game(game.pk) as game:
+        if game.status == Game.Status.FINISHED:
+            raise RuleError(_("The game is finished."))
+        if confirmation_mode not in Game.ConfirmationMode.values:
+            raise RuleError(_("Unknown confirmation mode."), status=400)
+        changes = _save_changes(
+            game,
+            confirmation_mode=confirmation_mode,
+            feed_names_killers=feed_names_killers,
+            killer_inherits_mission=killer_inherits_mission,
+        )
+        if changes:
+            _event(game, "game_options_changed", actor, changes=changes)
+        return game
+
+
+def game_rename(*, game: Game, name: str, actor: str) -> Game:
+    """Rename a game: every player's page shows the new name."""
+    with _locked_game(game.pk) as game:
+        if not name:
+            raise RuleError(_("A game needs a name."), status=400)
+        validators.check_plain_text(name)
+        validators.check_length(Game, "name", name)
+        if changes := _save_changes(game, name=name):
+            _event(game, "game_renamed", actor, changes=changes)
+        return game
+
+
+# --- The chain ------------------------------------------------------------------------------------
 
 
 def game_reshuffle(*, game: Game, actor: str) -> Game:
@@ -198,34 +228,29 @@ def kill_declare(*, killer: Player, actor: str) -> Kill:
         victim = Player.objects.get(pk=killer.target_id)
         if Kill.objects.open().filter(victim=victim).exists():
             raise RuleError(_("Your kill on your target is already waiting for an answer."))
-        kill = Kill.objects.create(
+        kill = Kill(
             game=game,
             killer=killer,
             victim=victim,
             mission_text=_mission_text(killer),
             method=Kill.Method.DECLARED,
         )
-        _event(
-            game,
-            "kill_declared",
-            actor,
-            player=killer,
-            touched=[killer, victim],
-            kill=kill.pk,
-            victim=victim.pk,
-        )
+        _save(kill)
+        _event(game, "kill_declared", actor, player=killer, kill=kill.pk, victim=victim.pk)
         if game.confirmation_mode == Game.ConfirmationMode.AUTOMATIC:
             _confirm(game, kill, actor)
         return kill
 
 
-def kill_confirm(*, kill: Kill, actor: str) -> Kill:
-    """The victim (or a game master) confirms a pending or disputed kill."""
+def kill_confirm(*, kill: Kill, actor: str, reason: str | None = None) -> Kill:
+    """The victim, or a game master who may say why on the kill, confirms a pending or disputed kill."""
     with _locked_game(kill.game_id) as game:
         _require_running(game)
         kill = Kill.objects.get(pk=kill.pk)
         if kill.status not in Kill.OPEN_STATUSES:
             raise RuleError(_("This kill is no longer waiting for an answer."))
+        if reason is not None:
+            kill.reason = reason
         _confirm(game, kill, actor)
         return kill
 
@@ -238,15 +263,8 @@ def kill_deny(*, kill: Kill, actor: str) -> Kill:
         if kill.status != Kill.Status.PENDING:
             raise RuleError(_("This kill is no longer waiting for an answer."))
         kill.status = Kill.Status.DENIED
-        kill.save(update_fields=["status"])
-        _event(
-            game,
-            "kill_denied",
-            actor,
-            player=kill.victim,
-            touched=[kill.killer_id, kill.victim_id],
-            kill=kill.pk,
-        )
+        _save(kill, "status")
+        _event(game, "kill_denied", actor, player=kill.victim, kill=kill.pk)
         return kill
 
 
@@ -257,7 +275,7 @@ def kill_reject(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         if kill.status not in Kill.OPEN_STATUSES:
             raise RuleError(_("This kill is no longer waiting for an answer."))
         _close(kill, Kill.Status.CANCELLED, actor, reason)
-        _event(game, "kill_rejected", actor, player=kill.killer, touched=[], kill=kill.pk, reason=reason)
+        _event(game, "kill_rejected", actor, player=kill.killer, kill=kill.pk, reason=reason)
         return kill
 
 
@@ -321,26 +339,24 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
                 % {"killer": killer, "victim": victim}
             )
         killer.target = None
-        killer.save(update_fields=["target"])
+        _save(killer, "target")
         victim.alive = True
         victim.eliminated_at = None
         victim.target_id = before
         victim.mission_id = kill.victim_mission_before_id or _draw_mission(game).pk
-        victim.save(update_fields=["alive", "eliminated_at", "target", "mission"])
+        _save(victim, "alive", "eliminated_at", "target", "mission")
         killer.target = victim
         killer.mission_id = kill.killer_mission_before_id or killer.mission_id
         killer.kill_count = F("kill_count") - 1
-        killer.save(update_fields=["target", "mission", "kill_count"])
+        _save(killer, "target", "mission", "kill_count")
         _close(kill, Kill.Status.CANCELLED, actor, reason)
         _cancel_stale_kills(game, actor)
-        touched = []  # _close told the killer's and the victim's pages
         if game.status == Game.Status.FINISHED:
             game.status = Game.Status.RUNNING
             game.winner = None
             game.finished_at = None
-            game.save(update_fields=["status", "winner", "finished_at"])
-            touched = None  # everyone's page: the game runs again
-        _event(game, "kill_undone", actor, player=victim, touched=touched, kill=kill.pk, reason=reason)
+            _save(game, "status", "winner", "finished_at")
+        _event(game, "kill_undone", actor, player=victim, kill=kill.pk, reason=reason)
         return kill
 
 
@@ -352,11 +368,24 @@ def player_join(*, game: Game, name: str, actor: str, email: str = "", group: st
     with _locked_game(game.pk) as game:
         if game.status == Game.Status.FINISHED:
             raise RuleError(_("The game is finished."))
-        player_check_fields(name=name, email=email, group=group)
-        player = Player.objects.create(game=game, name=name, email=email, group=group)
+        validators.check_player_fields(name=name, email=email, group=group)
+        player = Player(game=game, name=name, email=email, group=group)
+        _save(player)
         if game.is_live:
             _insert(game, player, after=None, actor=actor)
-        _event(game, "player_joined", actor, player=player, touched=[player])
+        _event(game, "player_joined", actor, player=player)
+        return player
+
+
+def player_update(
+    *, player: Player, actor: str, name: str | None = None, email: str | None = None, group: str | None = None
+) -> Player:
+    """Change a player's name, email or group (those given); the Event keeps the old and new values."""
+    with _locked_game(player.game_id) as game:
+        player = Player.objects.get(pk=player.pk)
+        validators.check_player_fields(name=name, email=email, group=group)
+        if changes := _save_changes(player, name=name, email=email, group=group):
+            _event(game, "player_updated", actor, player=player, changes=changes)
         return player
 
 
@@ -373,12 +402,12 @@ def player_drop_out(*, player: Player, actor: str) -> Player:
         player.target = None
         player.mission = None
         player.eliminated_at = timezone.now() if game.is_live else None
-        player.save(update_fields=["alive", "dropped_out", "target", "mission", "eliminated_at"])
+        _save(player, "alive", "dropped_out", "target", "mission", "eliminated_at")
         if hunter is not None:
             hunter.target_id = None if target_id == hunter.pk else target_id
-            hunter.save(update_fields=["target"])
+            _save(hunter, "target")
             _cancel_stale_kills(game, actor)
-        _event(game, "player_dropped_out", actor, player=player, touched=[player, hunter])
+        _event(game, "player_dropped_out", actor, player=player)
         _finish_if_won(game, actor)
         return player
 
@@ -397,11 +426,9 @@ def player_revive(*, player: Player, actor: str, after: Player | None = None) ->
         player.alive = True
         player.dropped_out = False
         player.eliminated_at = None
-        player.save(update_fields=["alive", "dropped_out", "eliminated_at"])
+        _save(player, "alive", "dropped_out", "eliminated_at")
         _insert(game, player, after=after, actor=actor)
-        _event(
-            game, "player_revived", actor, player=player, touched=[player], after=after.pk if after else None
-        )
+        _event(game, "player_revived", actor, player=player, after=after.pk if after else None)
         return player
 
 
@@ -416,8 +443,8 @@ def player_new_codes(*, player: Player, actor: str, login: bool = True, death: b
         if death:
             player.death_code = codes.new_death_code()
             fields.append("death_code")
-        player.save(update_fields=fields)
-        _event(game, "codes_regenerated", actor, player=player, touched=[player], codes=fields)
+        _save(player, *fields)
+        _event(game, "codes_regenerated", actor, player=player, codes=fields)
         return player
 
 
@@ -430,45 +457,144 @@ def player_delete(*, player: Player, actor: str) -> None:
         player = Player.objects.get(pk=player.pk)
         name = player.name
         player.delete()
-        _event(game, "player_deleted", actor, touched=[], name=name)
+        _event(game, "player_deleted", actor, name=name)
 
 
-# --- Internals ------------------------------------------------------------------------------------
+# --- Missions -------------------------------------------------------------------------------------
 
 
-def _check_plain_text(*texts):
-    if any(validators.bad_characters(text) for text in texts if text):
-        raise RuleError(_("Control characters and text direction marks are not allowed."), status=400)
+def mission_add(*, game: Game, text: str, actor: str, active: bool = True) -> Mission:
+    """Put a new mission in the game's pool (or beside it, not `active`)."""
+    with _locked_game(game.pk) as game:
+        validators.check_mission_text(text)
+        mission = Mission(game=game, text=text, active=active)
+        _save(mission)
+        _event(game, "mission_added", actor, mission=mission.pk, text=text, active=active)
+        return mission
 
 
-def _check_length(model, field, value):
-    limit = model._meta.get_field(field).max_length
-    if len(value) > limit:
-        raise RuleError(
-            _("The %(field)s is %(length)d characters long; at most %(limit)d fit.")
-            % {"field": field, "length": len(value), "limit": limit},
-            status=400,
-        )
+def mission_update(
+    *, mission: Mission, actor: str, text: str | None = None, active: bool | None = None
+) -> Mission:
+    """Reword a mission, or take it out of the pool or put it back (those given). Players who hold it
+    see the new text; kills already made keep the old one. Out of the pool, it is dealt to nobody new."""
+    with _locked_game(mission.game_id) as game:
+        mission = Mission.objects.get(pk=mission.pk)
+        if text is not None:
+            validators.check_mission_text(text)
+        if changes := _save_changes(mission, text=text, active=active):
+            _event(game, "mission_updated", actor, mission=mission.pk, changes=changes)
+        return mission
 
 
-def _save_changes(obj, **wanted):
-    """Set and save the fields of `obj` given (not None) that differ; {field: [old, new]} for the Event."""
-    changes = {
-        field: [getattr(obj, field), value]
-        for field, value in wanted.items()
-        if value is not None and value != getattr(obj, field)
-    }
-    for field, (_old, new) in changes.items():
-        setattr(obj, field, new)
-    if changes:
-        obj.save(update_fields=list(changes))
-    return changes
+def mission_delete(*, mission: Mission, actor: str) -> None:
+    """Delete a mission of a game that is not under way (in a live one, take it out of the pool)."""
+    with _locked_game(mission.game_id) as game:
+        if game.is_live:
+            raise RuleError(_("The game is under way: take the mission out of the pool instead."))
+        mission = Mission.objects.get(pk=mission.pk)
+        _touched(*_holders(mission))  # they hold no mission any more
+        mission.delete()
+        _event(game, "mission_deleted", actor, text=mission.text)
+
+
+# --- Internals: the locked block, and whose pages a change touches --------------------------------
+
+
+class _Change:
+    """What a rule changed, gathered as it runs: whether anything did, and whose own page."""
+
+    def __init__(self, game_id):
+        self.game_id = game_id
+        self.changed = False
+        self.everyone = False
+        self.players = set()
+
+
+_change: ContextVar[_Change] = ContextVar("rules_change")
 
 
 @contextmanager
 def _locked_game(game_id):
+    """The game's row, locked until the transaction ends; what the rule changed is stamped once, as
+    the block ends without an error."""
     with transaction.atomic():
-        yield Game.objects.select_for_update().get(pk=game_id)
+        game = Game.objects.select_for_update().get(pk=game_id)
+        change = _Change(game_id)
+        token = _change.set(change)
+        try:
+            yield game
+            _stamp(change)
+        finally:
+            _change.reset(token)
+
+
+def _stamp(change):
+    """Move the game's version by one and give it to the players whose page changed: a player's
+    version is the game's version when their page last changed, so a process finds whose pages
+    changed since the game's version it knows in one query (game/polls.py)."""
+    if not change.changed:
+        return
+    Game.objects.filter(pk=change.game_id).update(version=F("version") + 1)
+    players = Player.objects.filter(game_id=change.game_id)
+    if not change.everyone:
+        players = players.filter(pk__in=change.players)
+    if change.everyone or change.players:
+        players.update(version=Subquery(Game.objects.filter(pk=change.game_id).values("version")))
+    # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
+    transaction.on_commit(partial(polls.forget_game, change.game_id))
+
+
+def _save(obj, *fields):
+    """Save `obj` (only `fields`, when given) and note whose pages show what changed."""
+    obj.save(update_fields=fields or None)
+    if isinstance(obj, Game):
+        _touched(everyone=True)
+    elif isinstance(obj, Kill):
+        _touched(obj.killer_id, obj.victim_id)  # both see the kill on their page
+    elif isinstance(obj, Player):
+        _touched(obj)
+        if {"name", "group"} & set(fields):
+            _touched(*_seen_by(obj))
+    elif isinstance(obj, Mission) and "text" in fields:
+        _touched(*_holders(obj))
+    else:
+        _touched()
+
+
+def _touched(*players, everyone=False):
+    """Players (or ids; None is skipped) whose own page the rule changes, or everyone's. With neither,
+    only the game's version moves, as when a player is deleted: the leaderboard changes."""
+    change = _change.get()
+    change.changed = True
+    change.everyone |= everyone
+    change.players.update(getattr(player, "pk", player) for player in players if player is not None)
+
+
+def _seen_by(player):
+    """Whose page shows `player`'s name and group: their hunter's, the other side's of an open kill on
+    or by them, and everyone's once they won."""
+    if Game.objects.filter(pk=player.game_id, winner=player).exists():
+        return Player.objects.filter(game_id=player.game_id).values_list("pk", flat=True)
+    open_kills = Kill.objects.open().filter(Q(killer=player) | Q(victim=player))
+    return [
+        *Player.objects.filter(target=player).values_list("pk", flat=True),
+        *(pk for kill in open_kills for pk in (kill.killer_id, kill.victim_id)),
+    ]
+
+
+def _holders(mission):
+    return Player.objects.filter(mission=mission).values_list("pk", flat=True)
+
+
+def _event(game, kind, actor, *, player=None, **data):
+    Event.objects.create(
+        game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
+    )
+    _touched()
+
+
+# --- Internals: checks and lookups ----------------------------------------------------------------
 
 
 def _require_running(game):
@@ -498,29 +624,21 @@ def _mission_text(player):
     return player.mission.text if player.mission_id else ""
 
 
-def _event(game, kind, actor, *, player=None, touched=None, **data):
-    """Log the change and bump the versions polls compare: the game's, and those of the `touched`
-    players (whose own page it changes), or of all its players when `touched` is None."""
-    Event.objects.create(
-        game=game, kind=kind, actor=actor, player=player, data=data, request_id=audit.request_id.get()
-    )
-    _touch(game.pk, touched)
+def _save_changes(obj, **wanted):
+    """Set and save the fields of `obj` given (not None) that differ; {field: [old, new]} for the Event."""
+    changes = {
+        field: [getattr(obj, field), value]
+        for field, value in wanted.items()
+        if value is not None and value != getattr(obj, field)
+    }
+    for field, (_old, new) in changes.items():
+        setattr(obj, field, new)
+    if changes:
+        _save(obj, *changes)
+    return changes
 
 
-def _touch(game_id, players):
-    """Bump the game's version and stamp `players` (Players or ids; None: all the game's players)
-    with it: a player's version is the game's version when their page last changed, so a process
-    finds whose pages changed since the game's version it knows in one query (game/polls.py)."""
-    Game.objects.filter(pk=game_id).update(version=F("version") + 1)
-    stamp = Subquery(Game.objects.filter(pk=game_id).values("version"))
-    if players is None:
-        Player.objects.filter(game_id=game_id).update(version=stamp)
-    else:
-        ids = {getattr(player, "pk", player) for player in players if player is not None}
-        if ids:
-            Player.objects.filter(pk__in=ids).update(version=stamp)
-    # After the commit: forgotten earlier, a poll could cache the old version again meanwhile.
-    transaction.on_commit(partial(polls.forget_game, game_id))
+# --- Internals: the chain and kills ---------------------------------------------------------------
 
 
 def _link_cycle(game, players):
@@ -530,6 +648,7 @@ def _link_cycle(game, players):
     for i, player in enumerate(players):
         player.target = players[(i + 1) % len(players)]
     Player.objects.bulk_update(players, ["target", "mission"])
+    _touched(*players)
 
 
 def _deal(pool, count):
@@ -560,13 +679,12 @@ def _insert(game, player, *, after, actor):
         after = rng.choice(list(game.players.alive().exclude(pk=player.pk)))
     target_id = after.target_id
     after.target = None
-    after.save(update_fields=["target"])
+    _save(after, "target")
     player.target_id = target_id
     player.mission = _draw_mission(game)
-    player.save(update_fields=["target", "mission"])
+    _save(player, "target", "mission")
     after.target = player
-    after.save(update_fields=["target"])
-    _touch(game.pk, [after, player])
+    _save(after, "target")
     _cancel_stale_kills(game, actor)
 
 
@@ -596,7 +714,7 @@ def _confirm(game, kill, actor):
     victim.target = None
     victim.mission = None
     victim.eliminated_at = kill.resolved_at
-    victim.save(update_fields=["alive", "target", "mission", "eliminated_at"])
+    _save(victim, "alive", "target", "mission", "eliminated_at")
 
     killer.kill_count += 1
     killer.target_id = None if next_target == killer.pk else next_target
@@ -604,19 +722,10 @@ def _confirm(game, kill, actor):
         killer.mission_id = kill.victim_mission_before_id
     elif killer.target_id is not None:
         killer.mission = _draw_mission(game, exclude=killer.mission_id)
-    killer.save(update_fields=["kill_count", "target", "mission"])
+    _save(killer, "kill_count", "target", "mission")
 
     _cancel_stale_kills(game, actor)
-    _event(
-        game,
-        "kill_confirmed",
-        actor,
-        player=victim,
-        touched=[],  # _close told the killer's and the victim's pages
-        kill=kill.pk,
-        killer=killer.pk,
-        method=kill.method,
-    )
+    _event(game, "kill_confirmed", actor, player=victim, kill=kill.pk, killer=killer.pk, method=kill.method)
     _finish_if_won(game, actor)
 
 
@@ -625,8 +734,7 @@ def _close(kill, status, actor, reason):
     kill.reason = reason
     kill.resolved_at = timezone.now()
     kill.resolved_by = actor
-    kill.save()
-    _touch(kill.game_id, [kill.killer_id, kill.victim_id])  # both see the kill on their page
+    _save(kill)
 
 
 def _cancel_stale_kills(game, actor):
@@ -648,148 +756,8 @@ def _finish(game, actor, *, winner):
     game.status = Game.Status.FINISHED
     game.winner = winner
     game.finished_at = timezone.now()
-    game.save(update_fields=["status", "winner", "finished_at"])
+    _save(game, "status", "winner", "finished_at")
     Player.objects.filter(game=game).update(target=None)
     for kill in Kill.objects.open().filter(game=game):
         _close(kill, Kill.Status.CANCELLED, actor, "The game ended.")
     _event(game, "game_finished", actor, player=winner)
-
-
-# --- Game master tools (added with the admin) -----------------------------------------------------
-
-
-def game_set_options(
-    *,
-    game: Game,
-    actor: str,
-    confirmation_mode: str,
-    feed_names_killers: bool,
-    killer_inherits_mission: bool,
-) -> Game:
-    """Change how a game is played. Kills already waiting keep waiting; the new rules apply from now."""
-    with _locked_game(game.pk) as game:
-        if game.status == Game.Status.FINISHED:
-            raise RuleError(_("The game is finished."))
-        if confirmation_mode not in Game.ConfirmationMode.values:
-            raise RuleError(_("Unknown confirmation mode."), status=400)
-        changes = _save_changes(
-            game,
-            confirmation_mode=confirmation_mode,
-            feed_names_killers=feed_names_killers,
-            killer_inherits_mission=killer_inherits_mission,
-        )
-        if changes:
-            _event(game, "game_options_changed", actor, changes=changes)
-        return game
-
-
-def game_rename(*, game: Game, name: str, actor: str) -> Game:
-    """Rename a game: every player's page shows the new name."""
-    with _locked_game(game.pk) as game:
-        if not name:
-            raise RuleError(_("A game needs a name."), status=400)
-        _check_plain_text(name)
-        _check_length(Game, "name", name)
-        if changes := _save_changes(game, name=name):
-            _event(game, "game_renamed", actor, changes=changes)
-        return game
-
-
-def kill_confirm_with_reason(*, kill: Kill, actor: str, reason: str = "") -> Kill:
-    """kill_confirm by a game master, who says why on the kill."""
-    with _locked_game(kill.game_id):
-        # kill_confirm re-reads the kill and keeps its reason; if it refuses, this is rolled back too.
-        Kill.objects.filter(pk=kill.pk).update(reason=reason)
-        return kill_confirm(kill=kill, actor=actor)
-
-
-# --- Roster edits (added with the Google Sheets sync) ---------------------------------------------
-
-
-def player_check_fields(
-    *, name: str | None = None, email: str | None = None, group: str | None = None
-) -> None:
-    """Refuse what the Player columns cannot hold (of the fields given). The admin's forms and the CSV
-    import say it field by field first; this catches any other caller."""
-    if name is not None and not name:
-        raise RuleError(_("A player needs a name."), status=400)
-    _check_plain_text(name, group)
-    for field, value in (("name", name), ("email", email), ("group", group)):
-        if value is not None:
-            _check_length(Player, field, value)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise RuleError(_("%(email)s is not an email address.") % {"email": email}, status=400) from None
-
-
-def player_update(
-    *, player: Player, actor: str, name: str | None = None, email: str | None = None, group: str | None = None
-) -> Player:
-    """Change a player's name, email or group (those given); the Event keeps the old and new values."""
-    with _locked_game(player.game_id) as game:
-        player = Player.objects.get(pk=player.pk)
-        player_check_fields(name=name, email=email, group=group)
-        changes = _save_changes(player, name=name, email=email, group=group)
-        if not changes:
-            return player
-        # Their hunter sees their name and group, and so does the other side of a kill on them.
-        open_kills = Kill.objects.open().filter(Q(killer=player) | Q(victim=player))
-        touched = [player, *game.players.filter(target=player)]
-        touched += [pk for kill in open_kills for pk in (kill.killer_id, kill.victim_id)]
-        if game.winner_id == player.pk:
-            touched = None  # everyone sees the winner's name
-        _event(game, "player_updated", actor, player=player, touched=touched, changes=changes)
-        return player
-
-
-def mission_add(*, game: Game, text: str, actor: str, active: bool = True) -> Mission:
-    """Put a new mission in the game's pool (or beside it, not `active`)."""
-    with _locked_game(game.pk) as game:
-        mission_check_text(text)
-        mission = Mission.objects.create(game=game, text=text, active=active)
-        _event(game, "mission_added", actor, touched=[], mission=mission.pk, text=text, active=active)
-        return mission
-
-
-def mission_update(
-    *, mission: Mission, actor: str, text: str | None = None, active: bool | None = None
-) -> Mission:
-    """Reword a mission, or take it out of the pool or put it back (those given). Players who hold it
-    see the new text; kills already made keep the old one. Out of the pool, it is dealt to nobody new."""
-    with _locked_game(mission.game_id) as game:
-        mission = Mission.objects.get(pk=mission.pk)
-        if text is not None:
-            mission_check_text(text)
-        changes = _save_changes(mission, text=text, active=active)
-        if not changes:
-            return mission
-        holders = game.players.filter(mission=mission) if "text" in changes else []
-        _event(game, "mission_updated", actor, touched=holders, mission=mission.pk, changes=changes)
-        return mission
-
-
-def mission_delete(*, mission: Mission, actor: str) -> None:
-    """Delete a mission of a game that is not under way (in a live one, take it out of the pool)."""
-    with _locked_game(mission.game_id) as game:
-        if game.is_live:
-            raise RuleError(_("The game is under way: take the mission out of the pool instead."))
-        mission = Mission.objects.get(pk=mission.pk)
-        holders = list(game.players.filter(mission=mission).values_list("pk", flat=True))
-        mission.delete()
-        _event(game, "mission_deleted", actor, touched=holders, text=mission.text)
-
-
-def mission_check_text(text: str) -> None:
-    """Refuse a mission text the Mission column cannot hold."""
-    if not text:
-        raise RuleError(_("A mission needs a text."), status=400)
-    _check_plain_text(text)
-    limit = Mission._meta.get_field("text").max_length
-    if len(text) > limit:
-        raise RuleError(
-            _("The mission is %(length)d characters long; at most %(limit)d fit.")
-            % {"length": len(text), "limit": limit},
-            status=400,
-        )

@@ -1,4 +1,5 @@
-"""Text that players see: names, groups, missions, game names.
+"""What comes in: the text players see (names, groups, missions, game names) and the checks the rules
+make of every input, wherever it comes from (pages, admin, API, the sheet).
 
 Control characters (NUL, line breaks, escape sequences) and the invisible marks that reverse the
 direction of text (U+202E and its kin, which make "gro.evil" read "live.org") are refused where a text
@@ -7,8 +8,12 @@ comes in. Templates escape HTML, so angle brackets and quotes are harmless and s
 
 import unicodedata
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.core.validators import validate_email
+from django.utils.translation import gettext, gettext_lazy
+
+from game.errors import RuleError
 
 BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -21,5 +26,55 @@ def bad_characters(text):
 def validate_plain_text(value):
     if bad_characters(value):
         raise ValidationError(
-            _("Control characters and text direction marks are not allowed."), code="control_characters"
+            gettext_lazy("Control characters and text direction marks are not allowed."),
+            code="control_characters",
+        )
+
+
+def check_plain_text(*texts):
+    if any(bad_characters(text) for text in texts if text):
+        raise RuleError(gettext("Control characters and text direction marks are not allowed."), status=400)
+
+
+def check_length(model, field, value):
+    limit = model._meta.get_field(field).max_length
+    if len(value) > limit:
+        raise RuleError(
+            gettext("The %(field)s is %(length)d characters long; at most %(limit)d fit.")
+            % {"field": field, "length": len(value), "limit": limit},
+            status=400,
+        )
+
+
+def check_player_fields(
+    *, name: str | None = None, email: str | None = None, group: str | None = None
+) -> None:
+    """Refuse what the Player columns cannot hold (of the fields given). The admin's forms and the CSV
+    import say it field by field first; this catches any other caller."""
+    if name is not None and not name:
+        raise RuleError(gettext("A player needs a name."), status=400)
+    check_plain_text(name, group)
+    for field, value in (("name", name), ("email", email), ("group", group)):
+        if value is not None:
+            check_length(apps.get_model("game", "Player"), field, value)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise RuleError(
+                gettext("%(email)s is not an email address.") % {"email": email}, status=400
+            ) from None
+
+
+def check_mission_text(text: str) -> None:
+    """Refuse a mission text the Mission column cannot hold."""
+    if not text:
+        raise RuleError(gettext("A mission needs a text."), status=400)
+    check_plain_text(text)
+    limit = apps.get_model("game", "Mission")._meta.get_field("text").max_length
+    if len(text) > limit:
+        raise RuleError(
+            gettext("The mission is %(length)d characters long; at most %(limit)d fit.")
+            % {"length": len(text), "limit": limit},
+            status=400,
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from gspread.utils import a1_to_rowcol, absolute_range_name, rowcol_to_a1
 
-from game import rules
+from game import rules, validators
 from game.models import Game, Mission, Player
 from sheets_sync.client import SheetsError
 from sheets_sync.layout import KILLS, MISSIONS, PLAYERS, TABS, Tab, cell_text, database_rows
@@ -262,7 +262,7 @@ def _plan_player_rows(values, players, without_id, plan):
             rows[matches.pop(0).pk] = row
             continue
         try:
-            rules.player_check_fields(**typed)
+            validators.check_player_fields(**typed)
         except rules.RuleError as error:
             plan.warnings.append(f"Players row {row}: {error.message} Row left alone.")
             continue
@@ -272,7 +272,7 @@ def _plan_player_rows(values, players, without_id, plan):
         edits = _edits(values, row, PLAYERS, players[pk], plan)
         for name, value in list(edits.items()):
             try:
-                rules.player_check_fields(**{name: value})
+                validators.check_player_fields(**{name: value})
             except rules.RuleError as error:
                 plan.warnings.append(f"Players row {row}: {error.message} The {name} was left unchanged.")
                 plan.keep.add((PLAYERS.title, row, name))
@@ -298,7 +298,7 @@ def _plan_mission_rows(values, missions, without_id, plan):
             rows[orphans[text].pop(0).pk] = row
             continue
         try:
-            rules.mission_check_text(text)
+            validators.check_mission_text(text)
         except rules.RuleError as error:
             plan.warnings.append(f"Missions row {row}: {error.message} Row left alone.")
             continue
@@ -309,7 +309,7 @@ def _plan_mission_rows(values, missions, without_id, plan):
         if text is None:
             continue
         try:
-            rules.mission_check_text(text)
+            validators.check_mission_text(text)
         except rules.RuleError as error:
             plan.warnings.append(f"Missions row {row}: {error.message} The text was left unchanged.")
             plan.keep.add((MISSIONS.title, row, "text"))

@@ -1,4 +1,4 @@
-"""The rules added for game masters: game_set_options and kill_confirm_with_reason."""
+"""The rules added for game masters: game_set_options and kill_confirm with a reason."""
 
 import pytest
 
@@ -49,7 +49,7 @@ def test_set_options_refuses_an_unknown_mode(running_game):
 def test_confirm_with_reason_keeps_the_reason(killer, victim):
     kill = rules.kill_declare(killer=killer, actor="player")
 
-    rules.kill_confirm_with_reason(kill=kill, actor="gm:gm", reason="Seen by a teacher")
+    rules.kill_confirm(kill=kill, actor="gm:gm", reason="Seen by a teacher")
 
     kill.refresh_from_db()
     assert kill.status == Kill.Status.CONFIRMED
@@ -62,7 +62,7 @@ def test_confirm_with_reason_leaves_a_closed_kill_untouched(killer):
     rules.kill_reject(kill=kill, actor="gm:gm", reason="No witness")
 
     with pytest.raises(rules.RuleError):
-        rules.kill_confirm_with_reason(kill=kill, actor="gm:gm", reason="Changed my mind")
+        rules.kill_confirm(kill=kill, actor="gm:gm", reason="Changed my mind")
 
     kill.refresh_from_db()
     assert kill.reason == "No witness"

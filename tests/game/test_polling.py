@@ -9,7 +9,7 @@ from django.db import transaction
 
 from game import polls, rules
 from game.models import Player
-from tests.conftest import forget_caches, forget_process_memory, login
+from tests.conftest import forget_caches, forget_process_memory, fresh, login
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,21 @@ def test_a_kill_changes_only_the_pages_it_changes(client, cast, django_capture_o
         for role, phone in phones.items()
     }
     assert status == {"killer": 200, "victim": 200, "bystander": 304}
+
+
+@pytest.mark.parametrize("mode", ["automatic", "victim"])
+def test_a_rule_moves_the_version_once_and_stamps_whose_pages_it_changed(make_cast, mode):
+    cast = make_cast(confirmation_mode=mode)
+    before = fresh(cast.game).version
+
+    kill = rules.kill_declare(killer=cast.killer, actor="killer")  # automatic: declared, confirmed, closed
+    if mode == "victim":
+        rules.kill_confirm(kill=kill, actor="victim")
+
+    rules_run = 1 if mode == "automatic" else 2
+    assert fresh(cast.game).version == before + rules_run
+    stamped = set(cast.game.players.filter(version=before + rules_run).values_list("name", flat=True))
+    assert stamped == {cast.killer.name, cast.victim.name}
 
 
 def test_a_kill_elsewhere_costs_a_process_three_queries_whatever_the_number_of_players(
