@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 from game import cards, csv_io, rules
 from game.models import Game, Kill, Player
 from game.validators import validate_plain_text
-from sheets_sync.models import sync_status_for
 
 # --- Helpers --------------------------------------------------------------------------------------
 
@@ -277,7 +276,6 @@ def game_dashboard(request, pk):
             "pending": [k for k in open_kills if k.status == Kill.Status.PENDING],
             "top_killers": game.players.filter(kill_count__gt=0).ranked()[:10],
             "chain_problems": rules.chain_problems(game),
-            "sheet_sync": sync_status_for(game),
         },
     )
 
