@@ -2,8 +2,9 @@
 
 Lists and forms are plain ModelAdmins. Nothing here changes a game by hand: whatever touches the
 chain (targets, missions, who is alive, kill counts) is read-only in the forms and changes only
-through game/rules.py, from the pages in game/admin_views.py. What the forms do edit (a game's name,
-players, missions) is saved through the rules too: an Event, and the pages that show it are told.
+through game/rules.py, from the pages in game/admin_views.py (game/admin_roster.py imports players,
+exports CSV files and prints login cards). What the forms do edit (a game's name, players, missions)
+is saved through the rules too: an Event, and the pages that show it are told.
 """
 
 from django.contrib import admin, messages
@@ -15,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from game import admin_views, rules
+from game import admin_roster, admin_views, rules
 from game.models import Event, Game, Kill, Mission, Player
 
 
@@ -147,16 +148,16 @@ class GameAdmin(RulesAdmin):
             path("<int:pk>/chain/", view(admin_views.game_chain), name="game_game_chain"),
             path("<int:pk>/options/", view(admin_views.game_options), name="game_game_options"),
             path("<int:pk>/do/<slug:action>/", view(admin_views.game_action), name="game_game_action"),
-            path("<int:pk>/import/", view(admin_views.game_import), name="game_game_import"),
-            path("<int:pk>/cards/", view(admin_views.game_cards), name="game_game_cards"),
+            path("<int:pk>/import/", view(admin_roster.game_import), name="game_game_import"),
+            path("<int:pk>/cards/", view(admin_roster.game_cards), name="game_game_cards"),
             path(
                 "<int:pk>/export/players.csv",
-                view(admin_views.game_export_players),
+                view(admin_roster.game_export_players),
                 name="game_game_export_players",
             ),
             path(
                 "<int:pk>/export/kills.csv",
-                view(admin_views.game_export_kills),
+                view(admin_roster.game_export_kills),
                 name="game_game_export_kills",
             ),
         ] + super().get_urls()
@@ -255,7 +256,7 @@ class PlayerAdmin(RulesAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("cards/", view(admin_views.player_cards), name="game_player_cards"),
+            path("cards/", view(admin_roster.player_cards), name="game_player_cards"),
             path("<int:pk>/revive/", view(admin_views.player_revive), name="game_player_revive"),
             path("<int:pk>/drop-out/", view(admin_views.player_drop_out), name="game_player_drop_out"),
             path("<int:pk>/new-codes/", view(admin_views.player_new_codes), name="game_player_new_codes"),

@@ -1,18 +1,20 @@
 """The admin's own pages: a game's dashboard and chain, and the buttons that run a game.
 
-Each view fetches and authorises in one call, asks for confirmation on GET, calls one rule on POST
-and redirects. A rule that refuses becomes an error message on the next page, never a 500.
-game/admin.py wires these views up through `admin_site.admin_view`, so only staff reach them.
+Each view fetches and authorises in one call (`get_allowed`), then hands the rule it runs to
+`_action_page`: a confirmation page on GET, the rule on POST, then a message and a redirect. A rule
+that refuses becomes an error message on the next page, never a 500. Importing, exporting and
+printing cards live in game/admin_roster.py. game/admin.py wires these views up through
+`admin_site.admin_view`, so only staff reach them.
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,22 +23,22 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from game import cards, csv_io, rules
+from game import rules
 from game.models import Game, Kill, Player
 from game.validators import validate_plain_text
-from sheets_sync.models import sync_status_for
 
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def _get(request, model, pk, action):
+def get_allowed(request, model, pk, action):
     """The object, if this user may `action` ("view" or "change") objects of its kind."""
     if not request.user.has_perm(f"game.{action}_{model._meta.model_name}"):
         raise PermissionDenied
     return get_object_or_404(model, pk=pk)
 
 
-def _render(request, template, context):
+def admin_page(request, template, context):
+    """A page in the admin's frame: its header, sidebar and breadcrumbs need the site's context."""
     return TemplateResponse(request, template, admin.site.each_context(request) | context)
 
 
@@ -45,12 +47,22 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _actor(request):
-    return rules.actor_for_user(request.user)
+def _action_page(request, *, obj, rule, title, explanation, button, done, back, form=None, then=None):
+    """Every button's page. GET, or a POST whose form is invalid: the confirmation page for `obj`.
+    A valid POST: `rule(actor=…, **form.cleaned_data)`, the `done` message (or the rule's refusal),
+    then a redirect to `then`, or back to `back` when there is no better page to see the result on.
 
-
-def _confirm_page(request, *, obj, title, explanation, button, form=None, back):
-    return _render(
+    `rule` comes with its object bound (`partial(rules.game_pause, game=game)`); the form's fields are
+    named for the rule's other arguments.
+    """
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            rule(actor=rules.actor_for_user(request.user), **(form.cleaned_data if form else {}))
+            messages.success(request, done)
+        except rules.RuleError as error:
+            messages.error(request, error.message)
+        return redirect(then or back)
+    return admin_page(
         request,
         "admin/game/confirm_action.html",
         {
@@ -65,7 +77,7 @@ def _confirm_page(request, *, obj, title, explanation, button, form=None, back):
     )
 
 
-def _dashboard_url(game_id):
+def dashboard_url(game_id):
     return reverse("admin:game_game_dashboard", args=[game_id])
 
 
@@ -132,20 +144,22 @@ GAME_ACTIONS = {
 
 
 def game_action(request, pk, action):
-    game = _get(request, Game, pk, "change")
+    game = get_allowed(request, Game, pk, "change")
     if action not in GAME_ACTIONS:
         raise Http404
     rule, title, explanation, done = GAME_ACTIONS[action]
     # A repair starts from the chain page; the game master wants to see the chain it made.
-    back = reverse("admin:game_game_chain", args=[game.pk]) if action == "repair" else _dashboard_url(game.pk)
-    if request.method == "POST":
-        try:
-            rule(game=game, actor=_actor(request))
-            messages.success(request, done)
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(back)
-    return _confirm_page(request, obj=game, title=title, explanation=explanation, button=title, back=back)
+    back = reverse("admin:game_game_chain", args=[game.pk]) if action == "repair" else dashboard_url(game.pk)
+    return _action_page(
+        request,
+        obj=game,
+        rule=partial(rule, game=game),
+        title=title,
+        explanation=explanation,
+        button=title,
+        done=done,
+        back=back,
+    )
 
 
 def _label(field_name):
@@ -165,26 +179,20 @@ class GameOptionsForm(forms.Form):
 
 
 def game_options(request, pk):
-    game = _get(request, Game, pk, "change")
-    form = GameOptionsForm(
-        _posted(request),
-        initial={name: getattr(game, name) for name in GameOptionsForm.base_fields},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            rules.game_set_options(game=game, actor=_actor(request), **form.cleaned_data)
-            messages.success(request, _("The game's options are saved."))
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(_dashboard_url(game.pk))
-    return _confirm_page(
+    game = get_allowed(request, Game, pk, "change")
+    return _action_page(
         request,
         obj=game,
+        rule=partial(rules.game_set_options, game=game),
+        form=GameOptionsForm(
+            _posted(request),
+            initial={name: getattr(game, name) for name in GameOptionsForm.base_fields},
+        ),
         title=_("Options of %(game)s") % {"game": game},
         explanation=_("Changes apply from now on; kills already waiting keep waiting."),
         button=_("Save"),
-        form=form,
-        back=_dashboard_url(game.pk),
+        done=_("The game's options are saved."),
+        back=dashboard_url(game.pk),
     )
 
 
@@ -199,8 +207,8 @@ def chain_in_order(game):
 
 
 def game_chain(request, pk):
-    game = _get(request, Game, pk, "view")
-    return _render(
+    game = get_allowed(request, Game, pk, "view")
+    return admin_page(
         request,
         "admin/game/game/chain.html",
         {
@@ -257,14 +265,14 @@ def _chart(bars, *, width=720, height=160):
 
 
 def game_dashboard(request, pk):
-    game = _get(request, Game, pk, "view")
+    game = get_allowed(request, Game, pk, "view")
     counts = game.players.aggregate(
         alive_count=Count("pk", filter=Q(alive=True)),
         eliminated_count=Count("pk", filter=Q(alive=False, dropped_out=False)),
         dropped_out_count=Count("pk", filter=Q(dropped_out=True)),
     )
     open_kills = game.kills.open().select_related("killer", "victim").order_by("created_at", "pk")
-    return _render(
+    return admin_page(
         request,
         "admin/game/game/dashboard.html",
         {
@@ -277,7 +285,6 @@ def game_dashboard(request, pk):
             "pending": [k for k in open_kills if k.status == Kill.Status.PENDING],
             "top_killers": game.players.filter(kill_count__gt=0).ranked()[:10],
             "chain_problems": rules.chain_problems(game),
-            "sheet_sync": sync_status_for(game),
         },
     )
 
@@ -300,43 +307,32 @@ class ReviveForm(forms.Form):
 
 
 def player_revive(request, pk):
-    player = _get(request, Player, pk, "change")
-    form = ReviveForm(_posted(request), game=player.game)
-    if request.method == "POST" and form.is_valid():
-        try:
-            rules.player_revive(player=player, actor=_actor(request), after=form.cleaned_data["after"])
-            messages.success(request, _("%(player)s is back in the game.") % {"player": player})
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(_player_url(player))
-    return _confirm_page(
+    player = get_allowed(request, Player, pk, "change")
+    return _action_page(
         request,
         obj=player,
+        rule=partial(rules.player_revive, player=player),
+        form=ReviveForm(_posted(request), game=player.game),
         title=_("Revive %(player)s") % {"player": player},
         explanation=_("The player goes back into the chain with a new mission."),
         button=_("Revive"),
-        form=form,
+        done=_("%(player)s is back in the game.") % {"player": player},
         back=_player_url(player),
     )
 
 
 def player_drop_out(request, pk):
-    player = _get(request, Player, pk, "change")
-    if request.method == "POST":
-        try:
-            rules.player_drop_out(player=player, actor=_actor(request))
-            messages.success(request, _("%(player)s has left the game.") % {"player": player})
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(_player_url(player))
-    return _confirm_page(
+    player = get_allowed(request, Player, pk, "change")
+    return _action_page(
         request,
         obj=player,
+        rule=partial(rules.player_drop_out, player=player),
         title=_("%(player)s drops out") % {"player": player},
         explanation=_(
             "The player leaves the game; their hunter inherits their target. Nobody is credited a kill."
         ),
         button=_("Drop out"),
+        done=_("%(player)s has left the game.") % {"player": player},
         back=_player_url(player),
     )
 
@@ -352,43 +348,31 @@ class NewCodesForm(forms.Form):
 
 
 def player_new_codes(request, pk):
-    player = _get(request, Player, pk, "change")
-    form = NewCodesForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            rules.player_new_codes(player=player, actor=_actor(request), **form.cleaned_data)
-            messages.success(request, _("New codes for %(player)s.") % {"player": player})
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(_player_url(player))
-    return _confirm_page(
+    player = get_allowed(request, Player, pk, "change")
+    return _action_page(
         request,
         obj=player,
+        rule=partial(rules.player_new_codes, player=player),
+        form=NewCodesForm(_posted(request)),
         title=_("New codes for %(player)s") % {"player": player},
         explanation=_("The old codes stop working at once. Print the player a new card."),
         button=_("Make new codes"),
-        form=form,
+        done=_("New codes for %(player)s.") % {"player": player},
         back=_player_url(player),
     )
 
 
 def player_force_kill(request, pk):
-    player = _get(request, Player, pk, "change")
-    form = ReasonForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            rules.kill_force(victim=player, actor=_actor(request), reason=form.cleaned_data["reason"])
-            messages.success(request, _("%(player)s is eliminated.") % {"player": player})
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(_player_url(player))
-    return _confirm_page(
+    player = get_allowed(request, Player, pk, "change")
+    return _action_page(
         request,
         obj=player,
+        rule=partial(rules.kill_force, victim=player),
+        form=ReasonForm(_posted(request)),
         title=_("Eliminate %(player)s") % {"player": player},
         explanation=_("The kill is credited to their hunter, who inherits their target."),
         button=_("Eliminate"),
-        form=form,
+        done=_("%(player)s is eliminated.") % {"player": player},
         back=_player_url(player),
     )
 
@@ -398,23 +382,18 @@ def player_force_kill(request, pk):
 
 def _kill_page(request, pk, *, rule, title, explanation, button, done):
     """Confirm, reject and undo: a reason, one rule, then back to the game's dashboard and its queue."""
-    kill = _get(request, Kill, pk, "change")
-    form = ReasonForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            rule(kill=kill, actor=_actor(request), reason=form.cleaned_data["reason"])
-            messages.success(request, done)
-        except rules.RuleError as error:
-            messages.error(request, error.message)
-        return redirect(_dashboard_url(kill.game_id))
-    return _confirm_page(
+    kill = get_allowed(request, Kill, pk, "change")
+    return _action_page(
         request,
         obj=kill,
+        rule=partial(rule, kill=kill),
+        form=ReasonForm(_posted(request)),
         title=title,
         explanation=explanation,
         button=button,
-        form=form,
+        done=done,
         back=_kill_url(kill),
+        then=dashboard_url(kill.game_id),
     )
 
 
@@ -455,123 +434,3 @@ def kill_undo(request, pk):
         button=_("Undo the kill"),
         done=_("The kill is undone."),
     )
-
-
-# --- Import, export and login cards ---------------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy(
-            "A first line naming the columns (name, email, group), then one player per line."
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 1_000_000:
-            raise forms.ValidationError(gettext_lazy("The file is larger than 1 MB."))
-        return csv_io.decode(upload.read())
-
-
-def game_import(request, pk):
-    """Upload shows a preview; the preview's button posts the same text back as `csv_text` to import it."""
-    game = _get(request, Game, pk, "change")
-    if not request.user.has_perm("game.add_player"):
-        raise PermissionDenied
-    if "csv_text" in request.POST:
-        form = ImportForm()
-        text = request.POST["csv_text"]
-    else:
-        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-        text = form.cleaned_data["file"] if form.is_valid() else None
-    result = csv_io.read_players(text, game=game) if text is not None else None
-    if "csv_text" in request.POST and result.ok:
-        return _import_rows(request, game, result.rows)
-    return _render(
-        request,
-        "admin/game/game/import.html",
-        {
-            "title": _("Import players into %(game)s") % {"game": game},
-            "game": game,
-            "opts": Game._meta,
-            "form": form,
-            "result": result,
-            "csv_text": text,
-        },
-    )
-
-
-def _import_rows(request, game, rows):
-    # All or nothing: a refusal half-way (the game just finished) leaves no half-imported file.
-    try:
-        with transaction.atomic():
-            for row in rows:
-                rules.player_join(
-                    game=game, name=row.name, email=row.email, group=row.group, actor=_actor(request)
-                )
-    except rules.RuleError as error:
-        messages.error(request, error.message)
-        return redirect(_dashboard_url(game.pk))
-    messages.success(request, _("%(count)d players imported.") % {"count": len(rows)})
-    return redirect(reverse("admin:game_player_changelist") + f"?game__id__exact={game.pk}")
-
-
-def _csv_response(filename):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # The byte order mark makes Excel read the file as UTF-8, accents included.
-    response.write("\ufeff")
-    return response
-
-
-def game_export_players(request, pk):
-    game = _get(request, Game, pk, "view")
-    if not request.user.has_perm("game.view_player"):
-        raise PermissionDenied
-    response = _csv_response(f"players-{game.pk}.csv")
-    csv_io.write_players(
-        response,
-        game.players.order_by("group", "name", "pk"),
-        login_link=lambda player: request.build_absolute_uri(cards.login_path(player)),
-    )
-    return response
-
-
-def game_export_kills(request, pk):
-    game = _get(request, Game, pk, "view")
-    if not request.user.has_perm("game.view_kill"):
-        raise PermissionDenied
-    response = _csv_response(f"kills-{game.pk}.csv")
-    csv_io.write_kills(response, game.kills.select_related("killer", "victim").order_by("created_at", "pk"))
-    return response
-
-
-def _cards_page(request, players):
-    return TemplateResponse(
-        request,
-        "admin/game/cards.html",
-        {
-            "cards": [
-                cards.card(player, login_link=request.build_absolute_uri(cards.login_path(player)))
-                for player in players
-            ]
-        },
-    )
-
-
-def game_cards(request, pk):
-    """Cards for every player of the game still in it, by group, to hand out."""
-    game = _get(request, Game, pk, "view")
-    if not request.user.has_perm("game.view_player"):
-        raise PermissionDenied
-    return _cards_page(request, game.players.filter(dropped_out=False).order_by("group", "name", "pk"))
-
-
-def player_cards(request):
-    """Cards for the players picked in the player list (`?ids=1,2,3`)."""
-    if not request.user.has_perm("game.view_player"):
-        raise PermissionDenied
-    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
-    return _cards_page(request, Player.objects.filter(pk__in=ids).order_by("group", "name", "pk"))

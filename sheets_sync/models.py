@@ -78,8 +78,3 @@ class GameSheet(models.Model):
 
     def release_lease(self, token: str) -> None:
         GameSheet.objects.filter(pk=self.pk, lease_owner=token).update(lease_owner="", lease_expires_at=None)
-
-
-def sync_status_for(game: Game) -> GameSheet | None:
-    """How the last sync of this game went, for the admin; None when the game has no sheet."""
-    return GameSheet.objects.filter(game=game).first()

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from game import rules
 from game.models import Game, Mission, Player
-from sheets_sync.models import GameSheet
 
 ACTOR = "command:seed_demo"
 DEMO_PASSWORD = "killer-demo"  # noqa: S105 -- a demo account on a development machine, printed by `make run`
@@ -47,17 +46,12 @@ class Command(BaseCommand):
         parser.add_argument("--codes-file", type=Path, help="write name,login_code,death_code as CSV here")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when a game exists already")
         parser.add_argument(
-            "--spreadsheet",
-            metavar="KEY",
-            help="link the game to this Google Sheet, which `manage.py sync_sheets` then keeps up to date",
-        )
-        parser.add_argument(
             "--game-master",
             metavar="USERNAME",
             help=f"also create this staff account, password {DEMO_PASSWORD!r}, if it does not exist",
         )
 
-    def handle(self, *args, players, name, start, codes_file, if_empty, game_master, spreadsheet, **options):
+    def handle(self, *args, players, name, start, codes_file, if_empty, game_master, **options):
         if game_master:
             self.create_game_master(game_master)
         if if_empty and Game.objects.exists():
@@ -68,8 +62,6 @@ class Command(BaseCommand):
         if players < 2:
             raise CommandError("A game needs at least two players.")
         game = self.create_game(name, players)
-        if spreadsheet:
-            GameSheet.objects.create(game=game, spreadsheet_key=spreadsheet)
         if start:
             rules.game_start(game=game, actor=ACTOR)
         if codes_file:

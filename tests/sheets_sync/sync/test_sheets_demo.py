@@ -1,4 +1,5 @@
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,17 @@ def test_it_links_the_demo_game_to_a_new_spreadsheet_that_then_syncs(db, demo_se
     game_sheet.refresh_from_db()
     assert game_sheet.last_error == ""
     assert game_sheet.last_success_at is not None
+
+
+def test_the_demo_game_has_no_sheet_until_sheets_demo_links_it(db, demo_settings):
+    call_command("seed_demo", "--players", "4", stdout=StringIO())
+    assert not GameSheet.objects.exists()
+
+    call_command("sheets_demo", stdout=StringIO())
+
+    sheet = GameSheet.objects.get()
+    assert sheet.game.players.count() == 4
+    assert sheet.spreadsheet_key
 
 
 def test_it_leaves_games_that_have_a_sheet_alone(db, demo_settings):

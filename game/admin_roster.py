@@ -1,0 +1,137 @@
+"""The roster in and out of the admin: players imported from a CSV file, players and kills exported
+as CSV files, and login cards to print and hand out.
+
+Like game/admin_views.py, whose helpers these views share, each view fetches and authorises first;
+game/admin.py wires them up through `admin_site.admin_view`, so only staff reach them.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from game import cards, csv_io, rules
+from game.admin_views import admin_page, dashboard_url, get_allowed
+from game.models import Game, Player
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "A first line naming the columns (name, email, group), then one player per line."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 1_000_000:
+            raise forms.ValidationError(gettext_lazy("The file is larger than 1 MB."))
+        return csv_io.decode(upload.read())
+
+
+def game_import(request, pk):
+    """Upload shows a preview; the preview's button posts the same text back as `csv_text` to import it."""
+    game = get_allowed(request, Game, pk, "change")
+    if not request.user.has_perm("game.add_player"):
+        raise PermissionDenied
+    if "csv_text" in request.POST:
+        form = ImportForm()
+        text = request.POST["csv_text"]
+    else:
+        form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+        text = form.cleaned_data["file"] if form.is_valid() else None
+    result = csv_io.read_players(text, game=game) if text is not None else None
+    if "csv_text" in request.POST and result.ok:
+        return _import_rows(request, game, result.rows)
+    return admin_page(
+        request,
+        "admin/game/game/import.html",
+        {
+            "title": _("Import players into %(game)s") % {"game": game},
+            "game": game,
+            "opts": Game._meta,
+            "form": form,
+            "result": result,
+            "csv_text": text,
+        },
+    )
+
+
+def _import_rows(request, game, rows):
+    actor = rules.actor_for_user(request.user)
+    # All or nothing: a refusal half-way (the game just finished) leaves no half-imported file.
+    try:
+        with transaction.atomic():
+            for row in rows:
+                rules.player_join(game=game, name=row.name, email=row.email, group=row.group, actor=actor)
+    except rules.RuleError as error:
+        messages.error(request, error.message)
+        return redirect(dashboard_url(game.pk))
+    messages.success(request, _("%(count)d players imported.") % {"count": len(rows)})
+    return redirect(reverse("admin:game_player_changelist") + f"?game__id__exact={game.pk}")
+
+
+def _csv_response(filename):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The byte order mark makes Excel read the file as UTF-8, accents included.
+    response.write("\ufeff")
+    return response
+
+
+def game_export_players(request, pk):
+    game = get_allowed(request, Game, pk, "view")
+    if not request.user.has_perm("game.view_player"):
+        raise PermissionDenied
+    response = _csv_response(f"players-{game.pk}.csv")
+    csv_io.write_players(
+        response,
+        game.players.order_by("group", "name", "pk"),
+        login_link=lambda player: request.build_absolute_uri(cards.login_path(player)),
+    )
+    return response
+
+
+def game_export_kills(request, pk):
+    game = get_allowed(request, Game, pk, "view")
+    if not request.user.has_perm("game.view_kill"):
+        raise PermissionDenied
+    response = _csv_response(f"kills-{game.pk}.csv")
+    csv_io.write_kills(response, game.kills.select_related("killer", "victim").order_by("created_at", "pk"))
+    return response
+
+
+def _cards_page(request, players):
+    return TemplateResponse(
+        request,
+        "admin/game/cards.html",
+        {
+            "cards": [
+                cards.card(player, login_link=request.build_absolute_uri(cards.login_path(player)))
+                for player in players
+            ]
+        },
+    )
+
+
+def game_cards(request, pk):
+    """Cards for every player of the game still in it, by group, to hand out."""
+    game = get_allowed(request, Game, pk, "view")
+    if not request.user.has_perm("game.view_player"):
+        raise PermissionDenied
+    return _cards_page(request, game.players.filter(dropped_out=False).order_by("group", "name", "pk"))
+
+
+def player_cards(request):
+    """Cards for the players picked in the player list (`?ids=1,2,3`)."""
+    if not request.user.has_perm("game.view_player"):
+        raise PermissionDenied
+    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk.isdigit()]
+    return _cards_page(request, Player.objects.filter(pk__in=ids).order_by("group", "name", "pk"))
