@@ -4,6 +4,7 @@ import ast
 
 from django.conf import settings
 
+
 def imported_packages(path):
     """The top-level package of every absolute import in the module at `path`."""
     packages = set()
