@@ -48,6 +48,7 @@ test: $(VENV)/.installed lint migrations-check pytest
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy  # the rules, the poll path and the sync: [tool.mypy] in pyproject.toml
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

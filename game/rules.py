@@ -225,7 +225,7 @@ def kill_declare(*, killer: Player, actor: str) -> Kill:
                 status=403,
             )
         killer = _alive_player(killer.pk)
-        victim = Player.objects.get(pk=killer.target_id)
+        victim = _target(killer)
         if Kill.objects.open().filter(victim=victim).exists():
             raise RuleError(_("Your kill on your target is already waiting for an answer."))
         kill = Kill(
@@ -284,7 +284,7 @@ def kill_with_death_code(*, killer: Player, death_code: str, actor: str) -> Kill
     with _locked_game(killer.game_id) as game:
         _require_running(game)
         killer = _alive_player(killer.pk)
-        victim = Player.objects.get(pk=killer.target_id)
+        victim = _target(killer)
         # Compared with the target's code only: a wrong code says nothing about anyone else's.
         # Bytes: compare_digest refuses str with non-ASCII characters, which a player may type.
         if not secrets.compare_digest(codes.normalize(death_code).encode(), victim.death_code.encode()):
@@ -616,6 +616,12 @@ def _alive_player(pk):
     return player
 
 
+def _target(player):
+    if player.target_id is None:  # an alive player in a running game always has one
+        raise RuleError(_("This kill no longer matches the chain."))
+    return Player.objects.get(pk=player.target_id)
+
+
 def _hunter(player):
     return Player.objects.get(target=player, alive=True)
 
@@ -653,7 +659,7 @@ def _link_cycle(game, players):
 
 def _deal(pool, count):
     """`count` missions from the pool, each used once before any is used twice."""
-    dealt = []
+    dealt: list[Mission] = []
     while len(dealt) < count:
         batch = list(pool)
         rng.shuffle(batch)

@@ -58,7 +58,8 @@ def unchanged_poll(environ):
         return None
     # The ETag names the language of the JSON: the one LocaleMiddleware would have picked.
     language = translation.get_language_from_request(request)
-    tag = polls.session_etag(view, *ids, language=language, database=False)
+    player_id, game_id = ids
+    tag = polls.session_etag(view, player_id, game_id, language=language, database=False)
     if tag is None or not polls.client_has(request, tag):
         return None
     return _headers(request, language, polls.not_modified(tag))

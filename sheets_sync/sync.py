@@ -246,7 +246,7 @@ def _typed(values, row, name, plan):
 def _plan_player_rows(values, players, without_id, plan):
     rows = plan.rows[PLAYERS.title]
     # Players with no row, by name and email: a row without id that matches one is that player's row.
-    orphans = {}
+    orphans: dict[tuple[str, str], list[Player]] = {}
     for player in sorted(players.values(), key=lambda p: p.pk):
         if player.pk not in rows:
             orphans.setdefault((player.name, player.email.lower()), []).append(player)
@@ -283,7 +283,7 @@ def _plan_player_rows(values, players, without_id, plan):
 
 def _plan_mission_rows(values, missions, without_id, plan):
     rows = plan.rows[MISSIONS.title]
-    orphans = {}
+    orphans: dict[str, list[Mission]] = {}
     for mission in sorted(missions.values(), key=lambda m: m.pk):
         if mission.pk not in rows:
             orphans.setdefault(mission.text, []).append(mission)
@@ -396,7 +396,9 @@ def sheet_updates(game: Game, sheet: dict[str, TabValues], plan: Plan) -> Update
             synced[tab.title] = plan.synced.get(tab.title, {})
             continue
         before = plan.synced.get(tab.title, {})
-        changed = {(1, values.columns[name]): name for name in values.new_columns}
+        changed: dict[tuple[int, int], object] = {
+            (1, values.columns[name]): name for name in values.new_columns
+        }
         rows = plan.rows[tab.title]
         next_row = max(len(values.values), 1) + 1
         for pk, columns in wanted[tab.title].items():
@@ -481,7 +483,7 @@ def value_ranges(updates: Updates) -> list[dict]:
     """The changed cells as ValueRanges: one per run of adjacent changed cells in a row."""
     data = []
     for title, cells in updates.cells.items():
-        runs = []  # (row, first column index, values)
+        runs: list[tuple[int, int, list]] = []  # (row, first column index, values)
         for row, column in sorted(cells):
             if runs and runs[-1][0] == row and runs[-1][1] + len(runs[-1][2]) == column:
                 runs[-1][2].append(cells[(row, column)])

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from game import polls, rules
 from game.models import Game, Mission, Player
@@ -90,6 +90,14 @@ def forget_process_memory():
 def _empty_cache():
     """Cached pages are keyed by game and version, and a rolled-back game's id comes back."""
     forget_caches()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, as the tests read them, whichever test ran before in this thread; a
+    request still picks its own language (French by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
