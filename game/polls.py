@@ -22,6 +22,8 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   game's public facts and its open kills (`by_version()`), for VERSIONED_TIMEOUT: never stale.
 - the headers of an early 304 (killer/early.py): in `early_headers`, per HTTPS and language, for the
   process's life: they follow from the settings alone.
+- which view a polled path is (killer/early.py's `polled_view`): 64 paths in an lru_cache, for the
+  process's life: they follow from the URLconf alone.
 
 The `where` names are per-process memories (`Memory`): bounded, and all emptied by `forget_all()`.
 A cache per process (locmem, the default) forgets a version only in the process that committed: the
