@@ -1,5 +1,5 @@
-"""The shared cast: a game master and a running game whose chain is
-hunter → killer → victim → bystander → hunter."""
+"""The shared cast: a game master, and a running game whose chain is fixed so tests can name who
+hunts whom: killer → victim → bystander → hunter → killer."""
 
 import json
 import os
@@ -9,9 +9,10 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 
 from game import polls, rules
 from game.models import Game, Mission, Player
@@ -27,24 +28,29 @@ def make_game(*, players=4, missions=6, start=False, **options):
     return game
 
 
-FIXED_CHAIN = ["Killer", "Victim", "Bystander", "Hunter"]
+MISSIONS = ("Make them say banana", "Get a high five")
 
 
-def start_fixed_chain(game):
-    """Add Killer → Victim → Bystander → Hunter → Killer to `game`, holding its missions in turn, and
-    mark it running. Set up directly so tests can name who hunts whom; games start through the rules."""
-    missions = list(game.missions.order_by("pk"))
-    players = [
-        Player.objects.create(
-            game=game, name=name, email=f"{name.lower()}@example.org", mission=missions[i % len(missions)]
-        )
-        for i, name in enumerate(FIXED_CHAIN)
-    ]
-    link_cycle(players)
-    game.status = Game.Status.RUNNING
-    game.started_at = timezone.now()
-    game.save()
-    return game
+def build_cast(*, players=4, **options):
+    """A game of `players` (4 or more) started through the rules (its event, its versions), then its
+    chain and missions arranged so tests can name who hunts whom: Killer → Victim → Bystander → ... →
+    Hunter → Killer, holding the MISSIONS in turn."""
+    game = Game.objects.create(name="Spring game", **options)
+    missions = Mission.objects.bulk_create(Mission(game=game, text=text) for text in MISSIONS)
+    names = ["Killer", "Victim", "Bystander", *(f"Player {i}" for i in range(3, players - 1)), "Hunter"]
+    chain = Player.objects.bulk_create(
+        Player(game=game, name=name, email=f"{name.lower().replace(' ', '-')}@example.org") for name in names
+    )
+    rules.game_start(game=game, actor="test")
+    for i, player in enumerate(chain):
+        player.mission = missions[i % len(missions)]
+    # The start made a random chain; its targets go first, as one hunter per target is checked row by row.
+    Player.objects.filter(game=game).update(target=None)
+    link_cycle(chain)
+    Player.objects.bulk_update(chain, ["mission"])
+    game.refresh_from_db()
+    killer, victim, bystander, *_, hunter = chain_from(Player.objects.get(pk=chain[0].pk))
+    return SimpleNamespace(game=game, killer=killer, victim=victim, bystander=bystander, hunter=hunter)
 
 
 def link_cycle(players):
@@ -52,11 +58,6 @@ def link_cycle(players):
     for i, player in enumerate(players):
         player.target = players[(i + 1) % len(players)]
     Player.objects.bulk_update(players, ["target"])
-
-
-def fixed_cast(game):
-    """The players of a fixed chain by role: fixed_cast(game)["victim"]."""
-    return {p.name.lower(): p for p in game.players.all()}
 
 
 def chain_from(player):
@@ -107,25 +108,52 @@ def client():
 
 
 @pytest.fixture
-def game_master(django_user_model):
-    return django_user_model.objects.create_user(username="gm", password="gm-password", is_staff=True)
+def game_master(db, django_user_model):
+    """A staff account with the permissions of the game's apps, as the README has game masters set up."""
+    user = django_user_model.objects.create_user(username="gm", password="gm-password", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["game", "sheets_sync"]))
+    return user
 
 
-def _cast(players=4, **options):
-    game = make_game(players=players, start=True, **options)
-    killer = game.players.order_by("pk").first()
-    killer, victim, bystander, *_, hunter = chain_from(killer)
-    return SimpleNamespace(game=game, killer=killer, victim=victim, bystander=bystander, hunter=hunter)
+@pytest.fixture
+def gm_client(client, game_master):
+    client.force_login(game_master)
+    return client
 
 
 @pytest.fixture
 def cast(db):
-    return _cast()
+    return build_cast()
 
 
 @pytest.fixture
 def make_cast(db):
-    return _cast
+    return build_cast
+
+
+@pytest.fixture
+def running_game(cast):
+    return cast.game
+
+
+@pytest.fixture
+def killer(cast):
+    return cast.killer
+
+
+@pytest.fixture
+def victim(cast):
+    return cast.victim
+
+
+@pytest.fixture
+def bystander(cast):
+    return cast.bystander
+
+
+@pytest.fixture
+def hunter(cast):
+    return cast.hunter
 
 
 def login(client, player):

@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings
 
 from game import codes
-from tests.conftest import chain_from, make_game
 
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(settings.BASE_DIR) / "reports" / "screenshots"
@@ -89,14 +88,9 @@ def phone(browser, live_server):
 
 
 @pytest.fixture
-def game(transactional_db):
-    """A running game of four players, in the cast's hunting order: killer → victim → bystander → hunter."""
-    return make_game(players=4, start=True)
-
-
-@pytest.fixture
-def players(game):
-    return chain_from(game.players.order_by("pk").first())
+def players(transactional_db, cast):
+    """The cast (tests/conftest.py) in hunting order, committed so the live server sees it."""
+    return [cast.killer, cast.victim, cast.bystander, cast.hunter]
 
 
 def log_in(page, player):

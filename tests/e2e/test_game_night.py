@@ -1,7 +1,6 @@
 """A game night in real browsers on phone-sized screens: what players and game masters see."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -11,8 +10,7 @@ from tests.conftest import fresh, make_game
 from tests.e2e.conftest import SCREENSHOTS, assert_not_reloaded, check_phone_page, log_in, mark
 
 
-def test_a_game_master_starts_the_game_from_the_admin(phone, transactional_db):
-    get_user_model().objects.create_superuser("gm", password="gm-password")
+def test_a_game_master_starts_the_game_from_the_admin(phone, transactional_db, game_master):
     game = make_game(players=4)
     page = phone(accept_language="en")
     page.goto("/admin/login/")

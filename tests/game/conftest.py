@@ -1,31 +1,10 @@
-"""The admin tests' cast: a game master, and a running game where the killer hunts the victim.
-
-Names differ from the fixtures in tests/conftest.py (`gm_user`, `running_game`) so as not to shadow them.
-
-The chain of `running_game` is fixed (tests/conftest.py: start_fixed_chain) so tests can name who
-hunts whom: killer → victim → bystander → hunter → killer.
-"""
+"""The admin tests' other users and games; the cast and its game master are in tests/conftest.py."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 
 from game.models import Event, Game, Kill, Mission, Player
-from tests.conftest import fixed_cast, link_cycle, start_fixed_chain
-
-
-@pytest.fixture
-def gm_user(db):
-    user = User.objects.create_user("gm", password="gm-password", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="game"))
-    return user
-
-
-@pytest.fixture
-def gm_client(client, gm_user):
-    client.force_login(gm_user)
-    # French is the default; the tests read the English messages.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+from tests.conftest import link_cycle
 
 
 @pytest.fixture
@@ -46,31 +25,6 @@ def setup_game(db):
     return game
 
 
-@pytest.fixture
-def running_game(setup_game):
-    return start_fixed_chain(setup_game)
-
-
-@pytest.fixture
-def killer(running_game):
-    return fixed_cast(running_game)["killer"]
-
-
-@pytest.fixture
-def victim(running_game):
-    return fixed_cast(running_game)["victim"]
-
-
-@pytest.fixture
-def bystander(running_game):
-    return fixed_cast(running_game)["bystander"]
-
-
-@pytest.fixture
-def hunter(running_game):
-    return fixed_cast(running_game)["hunter"]
-
-
 def snapshot(game):
     """Everything an undo must put back: the game's status and each player's place in the chain."""
     game.refresh_from_db()
@@ -86,9 +40,10 @@ def big_game(running_game):
     """A running game of 1,000 players in one cycle, with 300 kills and 1,000 events, for query counts."""
     game = running_game
     game.players.all().delete()
+    game.events.all().delete()
     missions = list(game.missions.all())
     players = Player.objects.bulk_create(
-        Player(game=game, name=f"Player {i:04}", group=f"Class {i % 12}", mission=missions[i % 3])
+        Player(game=game, name=f"Player {i:04}", group=f"Class {i % 12}", mission=missions[i % len(missions)])
         for i in range(1000)
     )
     link_cycle(players)

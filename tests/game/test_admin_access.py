@@ -88,9 +88,9 @@ def test_the_game_master_reaches_every_page(gm_client, urls):
         assert gm_client.get(url).status_code == 200, url
 
 
-def test_actions_need_the_csrf_token(gm_user, running_game):
+def test_actions_need_the_csrf_token(game_master, running_game):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(gm_user)
+    client.force_login(game_master)
 
     response = client.post(reverse("admin:game_game_action", args=[running_game.pk, "pause"]))
 

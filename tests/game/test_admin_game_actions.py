@@ -236,9 +236,9 @@ def test_big_dashboard_costs_a_few_queries(gm_client, big_game, django_assert_ma
         gm_client.get(reverse("admin:game_game_dashboard", args=[big_game.pk]))
 
 
-def test_the_chart_numbers_are_not_localised(client, gm_user, running_game, killer):
+def test_the_chart_numbers_are_not_localised(client, game_master, running_game, killer):
     rules.kill_force(victim=killer, actor="gm:gm")
-    client.force_login(gm_user)
+    client.force_login(game_master)
 
     response = client.get(
         reverse("admin:game_game_dashboard", args=[running_game.pk]), HTTP_ACCEPT_LANGUAGE="fr"
@@ -249,12 +249,12 @@ def test_the_chart_numbers_are_not_localised(client, gm_user, running_game, kill
     assert not re.search(r'="\d+,\d+"', svg)
 
 
-def test_renaming_a_game_loaded_before_a_pause_keeps_it_paused(rf, gm_user, running_game):
+def test_renaming_a_game_loaded_before_a_pause_keeps_it_paused(rf, game_master, running_game):
     stale = Game.objects.get(pk=running_game.pk)
     rules.game_pause(game=running_game, actor="gm:gm")
     stale.name = "Renamed"
     request = rf.post("/")
-    request.user = gm_user
+    request.user = game_master
 
     GameAdmin(Game, admin.site).save_model(request, stale, form=None, change=True)
 

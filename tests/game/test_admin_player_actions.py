@@ -181,13 +181,13 @@ def test_the_player_page_offers_the_actions_that_apply(gm_client, running_game, 
 
 
 def test_saving_a_form_loaded_before_a_kill_keeps_the_new_chain(
-    rf, gm_user, running_game, killer, victim, bystander
+    rf, game_master, running_game, killer, victim, bystander
 ):
     stale = Player.objects.get(pk=killer.pk)
     rules.kill_force(victim=victim, actor="gm:gm")
     stale.name = "Renamed"
     request = rf.post("/")
-    request.user = gm_user
+    request.user = game_master
 
     PlayerAdmin(Player, admin.site).save_model(request, stale, form=None, change=True)
 

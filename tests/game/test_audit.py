@@ -29,12 +29,10 @@ def test_a_page_request_gets_a_fresh_id_in_its_events(cast):
     assert len(event.request_id) == 32 and event.request_id == response["X-Request-ID"]
 
 
-def test_game_master_actions_record_the_request_id_too(client, game_master, cast):
-    from django.contrib.auth.models import Permission
-
-    game_master.user_permissions.set(Permission.objects.filter(content_type__app_label="game"))
-    client.force_login(game_master)
-    response = client.post(f"/admin/game/game/{cast.game.pk}/do/pause/", HTTP_X_REQUEST_ID="gm-laptop-0042")
+def test_game_master_actions_record_the_request_id_too(gm_client, cast):
+    response = gm_client.post(
+        f"/admin/game/game/{cast.game.pk}/do/pause/", HTTP_X_REQUEST_ID="gm-laptop-0042"
+    )
     assert response.status_code == 302
     event = Event.objects.get(kind="game_paused")
     assert (event.actor, event.request_id) == ("gm:gm", "gm-laptop-0042")

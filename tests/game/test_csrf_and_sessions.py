@@ -2,7 +2,6 @@
 login and end at logout."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -70,12 +69,10 @@ def test_every_player_and_api_url_refuses_a_post_without_the_token(setting):
         assert logout.status_code == 200
 
 
-def test_every_admin_url_refuses_a_post_without_the_token(setting, django_user_model):
+def test_every_admin_url_refuses_a_post_without_the_token(setting, game_master):
     cast, kill = setting
-    gm = django_user_model.objects.create_user("gm2", password="pw-123456789", is_staff=True)
-    gm.user_permissions.set(Permission.objects.filter(content_type__app_label="game"))
     client = Client(enforce_csrf_checks=True)
-    client.force_login(gm)
+    client.force_login(game_master)
     urls = [
         reverse("admin:login"),
         reverse("admin:logout"),

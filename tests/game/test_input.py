@@ -5,7 +5,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -20,14 +19,6 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 RLO = "evil\u202egro.com"
 NUL = "nul\x00byte"
-
-
-@pytest.fixture
-def gm(client, game_master):
-    game_master.user_permissions.set(Permission.objects.filter(content_type__app_label="game"))
-    client.force_login(game_master)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.fixture
@@ -63,7 +54,7 @@ def test_the_api_returns_markup_as_json_strings(hostile):
     assert response.json()["target"]["name"] == SCRIPT
 
 
-def test_markup_is_escaped_in_the_admin_and_on_the_cards(gm, hostile):
+def test_markup_is_escaped_in_the_admin_and_on_the_cards(gm_client, hostile):
     rules.kill_declare(killer=hostile.killer, actor="test")
     game = hostile.game.pk
     for path in (
@@ -76,7 +67,7 @@ def test_markup_is_escaped_in_the_admin_and_on_the_cards(gm, hostile):
         "/admin/game/event/",
         "/admin/game/mission/",
     ):
-        response = gm.get(path)
+        response = gm_client.get(path)
         assert response.status_code == 200, path
         assert_harmless(response.content.decode())
 
@@ -99,21 +90,21 @@ def test_a_rule_refuses_a_bad_name_from_any_caller(cast, name):
     assert cast.game.players.count() == 4
 
 
-def test_the_admin_forms_refuse_control_characters(gm, cast):
-    response = gm.post(
+def test_the_admin_forms_refuse_control_characters(gm_client, cast):
+    response = gm_client.post(
         "/admin/game/player/add/", {"game": cast.game.pk, "name": RLO, "email": "", "group": ""}
     )
     assert response.status_code == 200
     assert "Control characters" in response.content.decode()
     assert not Player.objects.filter(name=RLO).exists()
-    response = gm.post(
+    response = gm_client.post(
         f"/admin/game/player/{cast.victim.pk}/force-kill/", {"reason": "cheated\x00"}, follow=False
     )
     assert response.status_code == 200 and cast.victim.__class__.objects.get(pk=cast.victim.pk).alive
 
 
-def test_the_admin_mission_form_refuses_them_too(gm, cast):
-    response = gm.post(
+def test_the_admin_mission_form_refuses_them_too(gm_client, cast):
+    response = gm_client.post(
         "/admin/game/mission/add/", {"game": cast.game.pk, "text": "say " + RLO, "active": "on"}
     )
     assert response.status_code == 200
@@ -126,20 +117,22 @@ def test_the_csv_import_refuses_control_characters_line_by_line(cast):
     assert [bool(row.errors) for row in result.rows] == [False, True, True]
 
 
-def test_the_csv_import_refuses_a_huge_text(gm, cast):
-    response = gm.post(f"/admin/game/game/{cast.game.pk}/import/", {"csv_text": "name\n" + "x," * 600_000})
+def test_the_csv_import_refuses_a_huge_text(gm_client, cast):
+    response = gm_client.post(
+        f"/admin/game/game/{cast.game.pk}/import/", {"csv_text": "name\n" + "x," * 600_000}
+    )
     assert response.status_code == 200
     assert "larger than 1 MB" in response.content.decode()
     assert cast.game.players.count() == 4
 
 
-def test_csv_exports_neutralise_formulas(gm, cast):
+def test_csv_exports_neutralise_formulas(gm_client, cast):
     for i, text in enumerate(['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]):
         Player.objects.create(game=cast.game, name=text, group=f"g{i}")
     Player.objects.filter(pk=cast.victim.pk).update(name="=cmd|' /C calc'!A0")
     rules.kill_force(victim=cast.victim, actor="gm", reason="=1+1")
     for path in ("players.csv", "kills.csv"):
-        response = gm.get(f"/admin/game/game/{cast.game.pk}/export/{path}")
+        response = gm_client.get(f"/admin/game/game/{cast.game.pk}/export/{path}")
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         for row in rows[1:]:
             for cell in row:
@@ -148,8 +141,8 @@ def test_csv_exports_neutralise_formulas(gm, cast):
     assert csv_io.safe_cell("Zoé") == "Zoé"
 
 
-def test_a_very_long_name_is_refused_everywhere_it_comes_in(gm, cast):
-    response = gm.post("/admin/game/player/add/", {"game": cast.game.pk, "name": "x" * 101})
+def test_a_very_long_name_is_refused_everywhere_it_comes_in(gm_client, cast):
+    response = gm_client.post("/admin/game/player/add/", {"game": cast.game.pk, "name": "x" * 101})
     assert response.status_code == 200
     assert not Player.objects.filter(name="x" * 101).exists()
 
@@ -186,9 +179,9 @@ def test_a_death_code_with_non_ascii_characters_is_just_wrong(cast):
     assert response.json() == {"error": "That is not your target's death code."}
 
 
-def test_a_nul_in_a_url_is_a_400_not_a_database_error(gm, cast):
+def test_a_nul_in_a_url_is_a_400_not_a_database_error(gm_client, cast):
     for path in ("/admin/game/player/?q=%00", "/admin/game/player/?group=%00", "/admin/game/event/?q=a%00b"):
-        assert gm.get(path).status_code == 400, path
-    assert gm.get("/admin/game/player/?q=ordinary").status_code == 200
+        assert gm_client.get(path).status_code == 400, path
+    assert gm_client.get("/admin/game/player/?q=ordinary").status_code == 200
     api = Client().get("/api/feed?x=%00")
     assert api.status_code == 400 and api.json() == {"error": "Bad request."}

@@ -17,7 +17,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from run import DEFAULT_WORKER, ROOT, Server, prepare, server_env, tree
+from measure import tree
+from servers import DEFAULT_WORKER, ROOT, Server, prepare, server_env
 
 
 def main():

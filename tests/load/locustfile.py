@@ -36,8 +36,8 @@ GM_PASSWORD = os.environ.get("LOAD_GM_PASSWORD", "killer-demo")
 # fixed wait after the last user started let that backlog into the measured seconds.
 SETTLE_SECONDS = float(os.environ.get("LOAD_SETTLE_SECONDS", 5))
 MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", 0))
-# Written when the statistics start, with the time: run.py waits for it, and it finds the measured
-# seconds in nginx's access log.
+# Written when the statistics start, with the time: run_step() (measure.py) waits for it, and it finds
+# the measured seconds in nginx's access log.
 SETTLED_FILE = os.environ.get("LOAD_SETTLED_FILE")
 # Actions (declare, confirm, death) in the whole game per minute, whatever its size: about one kill
 # a minute, a busy game. Each one changes the pages of the two players in it (their next poll is a

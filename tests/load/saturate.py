@@ -19,7 +19,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from run import ROOT, Server, prepare, server_env
+from servers import ROOT, Server, prepare, server_env
 
 URLS = [
     ("/api/ping", "ping", False),

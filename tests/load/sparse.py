@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 import psutil
-from run import BIN, DEFAULT_WORKER, ROOT, Server, prepare, server_env, tree
+from measure import tree
 from saturate import log_in
+from servers import BIN, DEFAULT_WORKER, ROOT, Server, prepare, server_env
 
 # Each connection waits 4-6 s after an answer before its next request.
 WRK_SCRIPT = "function delay()\n  return math.random(4000, 6000)\nend\n"

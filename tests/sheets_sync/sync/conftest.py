@@ -1,6 +1,6 @@
-"""The sync tests' cast: a running game with a sheet on the stand-in, and a game master's hands on it.
+"""The sync tests' sheet: the cast's running game (tests/conftest.py) linked to a spreadsheet on the
+stand-in, and the settings that point the sync at it.
 
-The chain of `game` is fixed so tests can name who hunts whom: killer → victim → bystander → hunter.
 Every test talks to the `sheets_emulator` fixture (tests/sheets_sync/conftest.py) through real gspread.
 """
 
@@ -8,9 +8,7 @@ import json
 
 import pytest
 
-from game.models import Game, Mission
 from sheets_sync.models import GameSheet
-from tests.conftest import fixed_cast, start_fixed_chain
 from tests.sheets_sync.sync.helpers import sync
 
 
@@ -27,28 +25,10 @@ def sheets_settings(settings, sheets_emulator, tmp_path):
 
 
 @pytest.fixture
-def game(db):
-    game = Game.objects.create(name="Spring game")
-    for text in ("Say banana", "Get a high five"):
-        Mission.objects.create(game=game, text=text)
-    return start_fixed_chain(game)
-
-
-@pytest.fixture
-def killer(game):
-    return fixed_cast(game)["killer"]
-
-
-@pytest.fixture
-def victim(game):
-    return fixed_cast(game)["victim"]
-
-
-@pytest.fixture
-def game_sheet(game, sheets_emulator, sheets_settings):
+def game_sheet(running_game, sheets_emulator, sheets_settings):
     """The game linked to a new, empty spreadsheet on the stand-in."""
     key = sheets_emulator.create_spreadsheet("Spring game")
-    return GameSheet.objects.create(game=game, spreadsheet_key=key)
+    return GameSheet.objects.create(game=running_game, spreadsheet_key=key)
 
 
 @pytest.fixture

@@ -1,17 +1,10 @@
 """The GameSheet admin: a game master links a game to a sheet and reads how the last sync went."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from game.models import Game
 from sheets_sync.models import GameSheet
-
-
-@pytest.fixture
-def gm_client(client, db):
-    client.force_login(User.objects.create_superuser("gm", password="gm-password"))
-    return client
 
 
 def test_a_game_master_links_a_game_to_a_sheet(gm_client):

@@ -9,29 +9,29 @@ def warnings_of(game_sheet):
     return GameSheet.objects.get(pk=game_sheet.pk).warnings
 
 
-def test_blank_rows_are_skipped_quietly(synced_sheet, sheets_emulator, game):
+def test_blank_rows_are_skipped_quietly(synced_sheet, sheets_emulator, running_game):
     type_in(sheets_emulator, synced_sheet, "Players", "B12:D12", [["Late", "", ""]])  # rows 6-11 blank
 
     sync()
 
-    assert Player.objects.filter(game=game).count() == 5
+    assert Player.objects.filter(game=running_game).count() == 5
     assert warnings_of(synced_sheet) == []
 
 
-def test_a_duplicated_id_is_left_alone(synced_sheet, sheets_emulator, victim, game):
+def test_a_duplicated_id_is_left_alone(synced_sheet, sheets_emulator, victim, running_game):
     type_in(sheets_emulator, synced_sheet, "Players", "A7:B7", [[victim.pk, "Copy of the victim"]])
 
     sync()
 
     victim.refresh_from_db()
     assert victim.name == "Victim"
-    assert Player.objects.filter(game=game).count() == 4
+    assert Player.objects.filter(game=running_game).count() == 4
     [warning] = warnings_of(synced_sheet)
     assert f"Players row 7: id {victim.pk} is already on row" in warning
     assert rows(sheets_emulator, synced_sheet, "Players")[-1]["name"] == "Copy of the victim"
 
 
-def test_an_unknown_id_is_left_alone(synced_sheet, sheets_emulator, game):
+def test_an_unknown_id_is_left_alone(synced_sheet, sheets_emulator, running_game):
     type_in(sheets_emulator, synced_sheet, "Players", "A7:B7", [[99999, "Ghost"]])
     type_in(sheets_emulator, synced_sheet, "Missions", "A9:B9", [["abc", "Nonsense"]])
 
@@ -45,7 +45,7 @@ def test_an_unknown_id_is_left_alone(synced_sheet, sheets_emulator, game):
     ]
 
 
-def test_text_too_long_for_the_database_is_refused(synced_sheet, sheets_emulator, victim, game):
+def test_text_too_long_for_the_database_is_refused(synced_sheet, sheets_emulator, victim, running_game):
     row = row_number(sheets_emulator, synced_sheet, "Players", victim.pk)
     type_in(sheets_emulator, synced_sheet, "Players", f"B{row}", [["V" * 5000]])
     type_in(sheets_emulator, synced_sheet, "Missions", "B9", [["M" * 3000]])
@@ -54,7 +54,7 @@ def test_text_too_long_for_the_database_is_refused(synced_sheet, sheets_emulator
 
     victim.refresh_from_db()
     assert victim.name == "Victim"
-    assert game.missions.count() == 2
+    assert running_game.missions.count() == 2
     warnings = warnings_of(synced_sheet)
     assert len(warnings) == 2
     assert "5000 characters" in warnings[0]
@@ -62,7 +62,7 @@ def test_text_too_long_for_the_database_is_refused(synced_sheet, sheets_emulator
     assert rows(sheets_emulator, synced_sheet, "Players")[row - 2]["name"] == "V" * 5000
 
 
-def test_a_formula_is_not_taken_for_a_name(synced_sheet, sheets_emulator, victim, game):
+def test_a_formula_is_not_taken_for_a_name(synced_sheet, sheets_emulator, victim, running_game):
     row = row_number(sheets_emulator, synced_sheet, "Players", victim.pk)
     type_in(sheets_emulator, synced_sheet, "Players", f"B{row}", [["=1+1"]])
     type_in(sheets_emulator, synced_sheet, "Players", "B7", [['=HYPERLINK("http://evil")']])
@@ -71,13 +71,15 @@ def test_a_formula_is_not_taken_for_a_name(synced_sheet, sheets_emulator, victim
 
     victim.refresh_from_db()
     assert victim.name == "Victim"
-    assert Player.objects.filter(game=game).count() == 4
+    assert Player.objects.filter(game=running_game).count() == 4
     warnings = sorted(warnings_of(synced_sheet))
     assert [w.split(":")[0] for w in warnings] == ["Players row 3", "Players row 7"]
     assert "the name is a formula (=1+1)" in warnings[0]
 
 
-def test_an_invalid_email_is_refused_and_the_other_edits_go_through(synced_sheet, sheets_emulator, game):
+def test_an_invalid_email_is_refused_and_the_other_edits_go_through(
+    synced_sheet, sheets_emulator, running_game
+):
     killer_row = row_number(sheets_emulator, synced_sheet, "Players", Player.objects.get(name="Killer").pk)
     victim_row = row_number(sheets_emulator, synced_sheet, "Players", Player.objects.get(name="Victim").pk)
     type_in(sheets_emulator, synced_sheet, "Players", f"C{killer_row}", [["not an email"]])
@@ -108,7 +110,7 @@ def test_a_renamed_header_gets_its_column_back(synced_sheet, sheets_emulator, vi
     assert victim.email == "victim@example.org"
 
 
-def test_a_tab_without_its_id_column_is_left_alone(synced_sheet, sheets_emulator, game):
+def test_a_tab_without_its_id_column_is_left_alone(synced_sheet, sheets_emulator, running_game):
     type_in(sheets_emulator, synced_sheet, "Players", "A1", [["ident"]])
     type_in(sheets_emulator, synced_sheet, "Players", "B7", [["Newcomer"]])
 
@@ -120,7 +122,7 @@ def test_a_tab_without_its_id_column_is_left_alone(synced_sheet, sheets_emulator
     assert calls.writes == 0
 
 
-def test_a_deleted_row_is_added_back_with_a_warning(synced_sheet, sheets_emulator, victim, game):
+def test_a_deleted_row_is_added_back_with_a_warning(synced_sheet, sheets_emulator, victim, running_game):
     url = f"{sheets_emulator.url}/v4/spreadsheets/{synced_sheet.spreadsheet_key}"
     sheet_id = next(
         s["properties"]["sheetId"]
@@ -136,7 +138,7 @@ def test_a_deleted_row_is_added_back_with_a_warning(synced_sheet, sheets_emulato
 
     sync()
 
-    assert Player.objects.filter(game=game).count() == 4
+    assert Player.objects.filter(game=running_game).count() == 4
     assert rows(sheets_emulator, synced_sheet, "Players")[-1]["name"] == "Victim"
     [warning] = warnings_of(synced_sheet)
     assert f"the row of id {victim.pk} was deleted in the sheet; added back" in warning

@@ -5,10 +5,12 @@ from game.models import Player
 from tests.sheets_sync.sync.helpers import Calls, row_number, rows, sync, type_in
 
 
-def test_a_thousand_players_take_at_most_three_calls_per_run(game_sheet, sheets_emulator, game, settings):
+def test_a_thousand_players_take_at_most_three_calls_per_run(
+    game_sheet, sheets_emulator, running_game, settings
+):
     settings.SHEETS_TIMEOUT = 10  # the stand-in takes its time over a few thousand cells
     settings.SHEETS_RUN_SECONDS = 30
-    Player.objects.bulk_create(Player(game=game, name=f"Player {i:04}") for i in range(996))
+    Player.objects.bulk_create(Player(game=running_game, name=f"Player {i:04}") for i in range(996))
 
     runs = []
     for _ in range(3):
@@ -29,8 +31,8 @@ def test_nothing_changed_means_no_write(synced_sheet, sheets_emulator):
     assert "0 rows created, 0 updated" in output
 
 
-def test_one_change_writes_only_its_cells(synced_sheet, sheets_emulator, game):
-    Player.objects.filter(game=game, name="Hunter").update(group="Team red")
+def test_one_change_writes_only_its_cells(synced_sheet, sheets_emulator, running_game):
+    Player.objects.filter(game=running_game, name="Hunter").update(group="Team red")
 
     with Calls(sheets_emulator) as calls:
         output = sync()
@@ -40,13 +42,13 @@ def test_one_change_writes_only_its_cells(synced_sheet, sheets_emulator, game):
     assert sheets_emulator.stats()["by_kind"]["values.batchUpdate"] >= 1
 
 
-def test_a_tab_too_small_for_the_roster_is_grown_first(game_sheet, sheets_emulator, game, settings):
+def test_a_tab_too_small_for_the_roster_is_grown_first(game_sheet, sheets_emulator, running_game, settings):
     settings.SHEETS_TIMEOUT = 10  # the stand-in takes its time over a few thousand cells
     settings.SHEETS_RUN_SECONDS = 30
     url = f"{sheets_emulator.url}/v4/spreadsheets/{game_sheet.spreadsheet_key}:batchUpdate"
     add_tabs = [{"addSheet": {"properties": {"title": title}}} for title in ("Players", "Missions", "Kills")]
     sheets_emulator.session.post(url, json={"requests": add_tabs}, timeout=5).raise_for_status()  # 1000 rows
-    Player.objects.bulk_create(Player(game=game, name=f"Player {i:04}") for i in range(1200))
+    Player.objects.bulk_create(Player(game=running_game, name=f"Player {i:04}") for i in range(1200))
 
     with Calls(sheets_emulator) as layout:
         sync()
@@ -79,8 +81,10 @@ def test_a_renamed_tab_costs_one_more_read_and_is_made_again(synced_sheet, sheet
     assert rows(sheets_emulator, synced_sheet, "Kills") == []
 
 
-def test_a_finished_game_is_left_alone_once_its_sheet_is_up_to_date(synced_sheet, sheets_emulator, game):
-    rules.game_finish(game=game, actor="gm")
+def test_a_finished_game_is_left_alone_once_its_sheet_is_up_to_date(
+    synced_sheet, sheets_emulator, running_game
+):
+    rules.game_finish(game=running_game, actor="gm")
 
     with Calls(sheets_emulator) as last:
         sync()
@@ -92,8 +96,8 @@ def test_a_finished_game_is_left_alone_once_its_sheet_is_up_to_date(synced_sheet
     assert "0 game(s) synced" in output and "1 finished and up to date" in output
 
 
-def test_a_change_to_a_finished_game_reaches_its_sheet(synced_sheet, sheets_emulator, game, killer):
-    rules.game_finish(game=game, actor="gm")
+def test_a_change_to_a_finished_game_reaches_its_sheet(synced_sheet, sheets_emulator, running_game, killer):
+    rules.game_finish(game=running_game, actor="gm")
     sync()
 
     rules.player_update(player=killer, actor="gm", name="Killer, renamed")
@@ -102,8 +106,10 @@ def test_a_change_to_a_finished_game_reaches_its_sheet(synced_sheet, sheets_emul
     assert "Killer, renamed" in [row["name"] for row in rows(sheets_emulator, synced_sheet, "Players")]
 
 
-def test_a_finished_game_named_on_the_command_line_is_synced(synced_sheet, sheets_emulator, game, killer):
-    rules.game_finish(game=game, actor="gm")
+def test_a_finished_game_named_on_the_command_line_is_synced(
+    synced_sheet, sheets_emulator, running_game, killer
+):
+    rules.game_finish(game=running_game, actor="gm")
     sync()
     type_in(
         sheets_emulator,
@@ -114,15 +120,15 @@ def test_a_finished_game_named_on_the_command_line_is_synced(synced_sheet, sheet
     )
 
     with Calls(sheets_emulator) as calls:
-        sync("--game", str(game.pk))
+        sync("--game", str(running_game.pk))
 
     assert calls.reads == 1
     killer.refresh_from_db()
     assert killer.email == "late@example.org"
 
 
-def test_a_game_finished_before_its_first_sync_is_synced(game_sheet, sheets_emulator, game):
-    rules.game_finish(game=game, actor="gm")
+def test_a_game_finished_before_its_first_sync_is_synced(game_sheet, sheets_emulator, running_game):
+    rules.game_finish(game=running_game, actor="gm")
 
     sync()
     sync()

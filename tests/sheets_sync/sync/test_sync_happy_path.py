@@ -20,7 +20,7 @@ def test_the_first_run_adds_the_tabs_and_the_second_fills_them(game_sheet, sheet
     assert players[0]["status"] == "alive"
     assert players[0]["email"] == "killer@example.org"
     assert [m["text"] for m in rows(sheets_emulator, game_sheet, "Missions")] == [
-        "Say banana",
+        "Make them say banana",
         "Get a high five",
     ]
     assert rows(sheets_emulator, game_sheet, "Kills") == []
@@ -56,12 +56,12 @@ def test_it_reads_back_a_renamed_player_with_an_event(synced_sheet, sheets_emula
     assert event.data["changes"]["name"] == ["Victim", "Vicky"]
 
 
-def test_a_new_row_becomes_a_player_and_gets_its_id_and_code(synced_sheet, sheets_emulator, game):
+def test_a_new_row_becomes_a_player_and_gets_its_id_and_code(synced_sheet, sheets_emulator, running_game):
     type_in(sheets_emulator, synced_sheet, "Players", "B7:D7", [["Newcomer", "new@example.org", "A1"]])
 
     output = sync()
 
-    newcomer = Player.objects.get(game=game, name="Newcomer")
+    newcomer = Player.objects.get(game=running_game, name="Newcomer")
     assert newcomer.alive and newcomer.target is not None  # into the running game's cycle
     row = rows(sheets_emulator, synced_sheet, "Players")[-1]
     assert row["id"] == str(newcomer.pk)
@@ -70,8 +70,8 @@ def test_a_new_row_becomes_a_player_and_gets_its_id_and_code(synced_sheet, sheet
     assert "1 changes from the sheet" in output
 
 
-def test_game_masters_add_and_reword_missions(synced_sheet, sheets_emulator, game):
-    banana = Mission.objects.get(text="Say banana")
+def test_game_masters_add_and_reword_missions(synced_sheet, sheets_emulator, running_game):
+    banana = Mission.objects.get(text="Make them say banana")
     row = row_number(sheets_emulator, synced_sheet, "Missions", banana.pk)
     type_in(sheets_emulator, synced_sheet, "Missions", f"B{row}", [["Say 'banana' twice"]])
     type_in(sheets_emulator, synced_sheet, "Missions", "B10", [["Borrow their pen"]])
@@ -80,7 +80,7 @@ def test_game_masters_add_and_reword_missions(synced_sheet, sheets_emulator, gam
 
     banana.refresh_from_db()
     assert banana.text == "Say 'banana' twice"
-    pen = Mission.objects.get(game=game, text="Borrow their pen")
+    pen = Mission.objects.get(game=running_game, text="Borrow their pen")
     assert pen.active
     assert rows(sheets_emulator, synced_sheet, "Missions")[-1]["id"] == str(pen.pk)
 

@@ -27,8 +27,8 @@ def add_newcomer(sheets_emulator, game_sheet):
     type_in(sheets_emulator, game_sheet, "Players", "B7:C7", [["Newcomer", "new@example.org"]])
 
 
-def assert_one_newcomer_with_its_id(sheets_emulator, game_sheet, game):
-    newcomer = Player.objects.get(game=game, name="Newcomer")
+def assert_one_newcomer_with_its_id(sheets_emulator, game_sheet, running_game):
+    newcomer = Player.objects.get(game=running_game, name="Newcomer")
     newcomer_rows = [p for p in rows(sheets_emulator, game_sheet, "Players") if p["name"] == "Newcomer"]
     assert [p["id"] for p in newcomer_rows] == [str(newcomer.pk)]
 
@@ -39,7 +39,7 @@ def die(*args, **kwargs):
 
 @pytest.mark.parametrize("step", ["apply_changes", "sheet_updates", "write_sheet"])
 def test_a_run_that_dies_between_steps_is_finished_by_the_next(
-    synced_sheet, sheets_emulator, game, monkeypatch, step
+    synced_sheet, sheets_emulator, running_game, monkeypatch, step
 ):
     add_newcomer(sheets_emulator, synced_sheet)
     with monkeypatch.context() as patch:
@@ -49,7 +49,7 @@ def test_a_run_that_dies_between_steps_is_finished_by_the_next(
 
     sync()
 
-    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, game)
+    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, running_game)
     assert GameSheet.objects.get(pk=synced_sheet.pk).lease_owner == ""
 
 
@@ -79,7 +79,7 @@ def wait_for(condition, seconds=60):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_killed_with_sigkill_is_finished_by_the_next(synced_sheet, sheets_emulator, game):
+def test_a_run_killed_with_sigkill_is_finished_by_the_next(synced_sheet, sheets_emulator, running_game):
     add_newcomer(sheets_emulator, synced_sheet)
     sheets_emulator.faults(latency_ms=1000)  # time to kill it between its database work and its write
     env = subprocess_env(sheets_emulator, SHEETS_TIMEOUT="5", SHEETS_RUN_SECONDS="20")
@@ -93,11 +93,11 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next(synced_sheet, sheets_
     GameSheet.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     sync()
 
-    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, game)
+    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, running_game)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_of_two_runs_started_at_once_one_does_nothing(synced_sheet, sheets_emulator, game):
+def test_of_two_runs_started_at_once_one_does_nothing(synced_sheet, sheets_emulator, running_game):
     add_newcomer(sheets_emulator, synced_sheet)
     sheets_emulator.faults(latency_ms=300)
     outputs = []
@@ -115,7 +115,7 @@ def test_of_two_runs_started_at_once_one_does_nothing(synced_sheet, sheets_emula
 
     assert sorted("1 busy" in output for output in outputs) == [False, True]
     assert (calls.reads, calls.writes) == (1, 1)
-    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, game)
+    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, running_game)
 
 
 def test_a_game_whose_lease_is_held_is_skipped_and_said_so(synced_sheet, sheets_emulator):
@@ -128,7 +128,7 @@ def test_a_game_whose_lease_is_held_is_skipped_and_said_so(synced_sheet, sheets_
     assert (calls.reads, calls.writes) == (0, 0)
 
 
-def test_a_dry_run_writes_nothing_anywhere(synced_sheet, sheets_emulator, game):
+def test_a_dry_run_writes_nothing_anywhere(synced_sheet, sheets_emulator, running_game):
     add_newcomer(sheets_emulator, synced_sheet)
     Player.objects.filter(name="Hunter").update(group="Team red")
     events = Event.objects.count()
