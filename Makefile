@@ -9,6 +9,8 @@ SHEETS_PORT ?= 8765
 DEMO_SHEETS := SHEETS_API_URL=http://127.0.0.1:$(SHEETS_PORT) SHEETS_CREDENTIALS_FILE=var/sheets-credentials.json
 DURATION ?= 60
 DB ?= sqlite
+# `make test` leaves out the tests marked slow (the deploy tests: ~2 min); .ci/run runs them too.
+PYTEST_ARGS ?= -m "not slow"
 
 .PHONY: run test lint format migrations-check pytest loadtest lock clean
 

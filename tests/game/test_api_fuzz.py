@@ -18,7 +18,7 @@ from game import rules
 from game.models import Kill, Player
 from tests.conftest import chain_from, make_game
 
-EXAMPLES = int(os.environ.get("KILLER_FUZZ_EXAMPLES", 40))
+EXAMPLES = int(os.environ.get("KILLER_FUZZ_EXAMPLES", 20))
 
 ENDPOINTS = [
     ("POST", "/api/login"),

@@ -17,7 +17,7 @@ from game import polls, rules, visible
 from game.models import Game, Kill, Mission, Player
 from tests.conftest import make_game
 
-EXAMPLES = int(os.environ.get("KILLER_STATEFUL_EXAMPLES", 150))
+EXAMPLES = int(os.environ.get("KILLER_STATEFUL_EXAMPLES", 50))
 
 
 class GameMachine(RuleBasedStateMachine):
