@@ -83,12 +83,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 # Persistent connections live as long as the thread that opened them. Under gevent workers (the
 # default) every request is a new greenlet with a connection of its own, so they would only pile up;
-# with gthread workers CONN_MAX_AGE=60 saves ~2 ms a request on SQLite and more on PostgreSQL.
+# with gthread workers CONN_MAX_AGE=60 saves opening a connection per request (docs/load-tests.md).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL: a pool of connections in each worker (psycopg's), so that a gevent worker's hundreds of
-# phones at once share a few database connections: opening one each used up PostgreSQL's 100 at 2,000
-# players. A request waits up to 10 s for a free one. The pool and persistent connections
+# phones at once share a few database connections: opening one each runs PostgreSQL out of connections
+# (docs/load-tests.md). A request waits up to 10 s for a free one. The pool and persistent connections
 # (CONN_MAX_AGE) exclude each other: DATABASE_POOL_SIZE=0 turns the pool off.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
