@@ -101,6 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABAS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Servers of two sites (or two test runs) sharing one Redis keep apart by their prefix.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "killer.cache.RedisCache"  # one Redis client per process
 # How long the cache keeps a game's or a player's version, the ETags of the polls (game/polls.py), and

@@ -2,6 +2,7 @@
 gevent worker's greenlet, one per connection) does not open Redis connections of its own."""
 
 import threading
+import uuid
 
 import pytest
 from django.core.cache import caches
@@ -14,7 +15,14 @@ pytestmark = pytest.mark.skipif(not answers(6379), reason="no Redis on 127.0.0.1
 
 @pytest.fixture
 def redis_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "killer.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # A prefix of this run's own: another run of the suite may share the Redis server.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "killer.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": uuid.uuid4().hex,
+        }
+    }
     caches["default"].set("probe", 1)
     return caches["default"]
 

@@ -1,8 +1,8 @@
 """Two gunicorn servers, A and B, on one PostgreSQL database and one Redis cache, as behind nginx.
 
 Skipped when PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) does not answer. The servers run
-the production settings (DEBUG off) on a fresh database, `killer_load_scale`, seeded with a running
-game of PLAYERS players, and Redis database 3, emptied first.
+the production settings (DEBUG off) on a fresh database of their own, seeded with a running game of
+PLAYERS players, and Redis database 3 under a key prefix of their own: two test runs at once keep apart.
 """
 
 import csv
@@ -20,13 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-DATABASE = "killer_load_scale"
+# This run's own: another run of the suite may be using others at the same time.
+DATABASE = f"killer_scale_{secrets.token_hex(4)}"
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/"
 REDIS_URL = "redis://127.0.0.1:6379/3"
 PLAYERS = 40
-PORTS = {"A": 8211, "B": 8212}
 
 
 def answers(port):
@@ -52,6 +54,7 @@ def scale_env(tmp_path_factory):
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=POSTGRES_URL + DATABASE,
         CACHE_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=DATABASE,
         SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
@@ -72,19 +75,26 @@ def scale_env(tmp_path_factory):
     for command in (
         ["migrate", "--noinput", "--verbosity", "0"],
         ["collectstatic", "--noinput", "--verbosity", "0"],
-        ["shell", "-c", "from django.core.cache import cache; cache.clear()"],
         ["seed_demo", "--players", str(PLAYERS), "--start", "--codes-file", str(codes)],
     ):
         subprocess.run([BIN / "python", "manage.py", *command], cwd=ROOT, env=env, check=True)
     env["SCALE_CODES"] = str(codes)
-    return env
+    yield env
+    with psycopg.connect(POSTGRES_URL + "postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    import redis
+
+    server = redis.Redis.from_url(REDIS_URL)
+    for key in server.scan_iter(match=f"{DATABASE}:*"):
+        server.delete(key)
 
 
 @pytest.fixture(scope="session")
 def servers(scale_env):
     """{"A": url, "B": url}: two gunicorn servers, each with its own workers."""
     processes, urls = [], {}
-    for name, port in PORTS.items():
+    for name in ("A", "B"):
+        port = free_port()
         env = dict(scale_env, GUNICORN_BIND=f"127.0.0.1:{port}")
         processes.append(
             subprocess.Popen([BIN / "gunicorn", "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env)
