@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from game import players, polls, ratelimit, rules, visible
+from game import players, polls, ratelimit, rules, validators, visible
 from game.models import Kill
 
 MAX_BODY = 4096
@@ -186,7 +186,7 @@ def _game_wide(request, ids, view, build):
     return polls.not_modified(tag) if polls.client_has(request, tag) else _json(body, tag)
 
 
-@endpoint("POST", fields=("death_code",))
+@endpoint("POST", fields=("death_code", "target"))
 def kills(request, player, data):
     actor = rules.actor_for_player(player)
     if "death_code" in data:
@@ -197,8 +197,10 @@ def kills(request, player, data):
         except rules.WrongDeathCode:
             ratelimit.fail(keys)
             raise
+    elif (target_id := validators.parse_id(data.get("target"))) is None:
+        return error(_("Say which target your kill is on: the target's id from /api/me."), 400)
     else:
-        kill = rules.kill_declare(killer=player, actor=actor)
+        kill = rules.kill_declare(killer=player, actor=actor, target_id=target_id)
     return JsonResponse(_kill(kill), status=201)
 
 

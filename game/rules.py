@@ -215,8 +215,13 @@ def chain_repair(*, game: Game, actor: str) -> Game:
 # --- Kills ----------------------------------------------------------------------------------------
 
 
-def kill_declare(*, killer: Player, actor: str) -> Kill:
-    """The killer says they did their mission on their target. Confirmed at once in automatic mode."""
+def kill_declare(*, killer: Player, actor: str, target_id: int | None = None) -> Kill:
+    """The killer says they did their mission on their target. Confirmed at once in automatic mode.
+
+    A player's request names `target_id`, the target their page showed: the same request again
+    (a double tap, a phone's retry) gets the kill the first one made, and a target that changed since
+    is refused, so that no declaration ever lands on a player the killer never met. None: whoever the
+    target is now."""
     with _locked_game(killer.game_id) as game:
         _require_running(game)
         if game.confirmation_mode == Game.ConfirmationMode.CODE_ONLY:
@@ -225,6 +230,19 @@ def kill_declare(*, killer: Player, actor: str) -> Kill:
                 status=403,
             )
         killer = _alive_player(killer.pk)
+        if target_id is not None:
+            earlier = (
+                Kill.objects.filter(killer=killer, victim_id=target_id, method=Kill.Method.DECLARED)
+                .exclude(status=Kill.Status.CANCELLED)
+                .order_by("-pk")
+                .first()
+            )
+            if earlier is not None and (
+                earlier.status in Kill.OPEN_STATUSES or killer.target_id != target_id
+            ):
+                return earlier
+            if killer.target_id != target_id:
+                raise RuleError(_("Your target changed before your report arrived: look at your page again."))
         victim = _target(killer)
         if Kill.objects.open().filter(victim=victim).exists():
             raise RuleError(_("Your kill on your target is already waiting for an answer."))
@@ -284,10 +302,20 @@ def kill_with_death_code(*, killer: Player, death_code: str, actor: str) -> Kill
     with _locked_game(killer.game_id) as game:
         _require_running(game)
         killer = _alive_player(killer.pk)
+        # Bytes: compare_digest refuses str with non-ASCII characters, which a player may type.
+        code = codes.normalize(death_code).encode()
+        # The same code again (a double tap, a phone's retry) gets the kill it made.
+        last = Kill.objects.filter(killer=killer, method=Kill.Method.DEATH_CODE).confirmed().order_by("-pk")
+        earlier = last.select_related("victim").first()
+        if (
+            earlier is not None
+            and earlier.victim_id != killer.target_id  # not revived into the chain since
+            and secrets.compare_digest(code, earlier.victim.death_code.encode())
+        ):
+            return earlier
         victim = _target(killer)
         # Compared with the target's code only: a wrong code says nothing about anyone else's.
-        # Bytes: compare_digest refuses str with non-ASCII characters, which a player may type.
-        if not secrets.compare_digest(codes.normalize(death_code).encode(), victim.death_code.encode()):
+        if not secrets.compare_digest(code, victim.death_code.encode()):
             raise WrongDeathCode(_("That is not your target's death code."), status=400)
         kill = _claim(game, killer, victim, Kill.Method.DEATH_CODE, actor)
         _confirm(game, kill, actor)

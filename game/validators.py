@@ -6,6 +6,7 @@ direction of text (U+202E and its kin, which make "gro.evil" read "live.org") ar
 comes in. Templates escape HTML, so angle brackets and quotes are harmless and stay allowed.
 """
 
+import re
 import unicodedata
 
 from django.apps import apps
@@ -29,6 +30,11 @@ def validate_plain_text(value):
             gettext_lazy("Control characters and text direction marks are not allowed."),
             code="control_characters",
         )
+
+
+def parse_id(text):
+    """The row id a request names, or None: at most 18 ASCII digits, as a bigint column holds."""
+    return int(text) if isinstance(text, str) and re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 def check_plain_text(*texts):

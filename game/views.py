@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from game import players, polls, ratelimit, rules, visible
+from game import players, polls, ratelimit, rules, validators, visible
 from game.models import Game, Kill
 
 
@@ -129,7 +129,10 @@ def rules_page(request):
 
 @rule_action
 def declare(request, player):
-    kill = rules.kill_declare(killer=player, actor=rules.actor_for_player(player))
+    target_id = validators.parse_id(request.POST.get("target"))
+    if target_id is None:  # a page from before this field: show the current one
+        raise rules.RuleError(_("Your target changed before your report arrived: look at your page again."))
+    kill = rules.kill_declare(killer=player, actor=rules.actor_for_player(player), target_id=target_id)
     if kill.status == Kill.Status.CONFIRMED:
         return _("Kill confirmed. Here is your new target.")
     return _("Kill declared: it counts once your target confirms it.")

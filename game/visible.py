@@ -30,7 +30,7 @@ def me(player):
             "death_code": codes.display(player.death_code),
         },
         "game": _game(game),
-        "target": {"name": player.target.name, "group": player.target.group}
+        "target": {"id": player.target_id, "name": player.target.name, "group": player.target.group}
         if live and player.target_id
         else None,
         "mission": player.mission.text if live and player.mission_id else None,

@@ -77,7 +77,7 @@ def test_declare_then_victim_confirms(cast):
         login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer),
         login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.victim),
     )
-    declared = post(killer, "/api/kills")
+    declared = post(killer, "/api/kills", {"target": str(cast.victim.pk)})
     assert declared.status_code == 201 and declared.json()["status"] == "pending"
     kill_id = victim.get("/api/me").json()["kill_against_me"]["id"]
     confirmed = post(victim, f"/api/kills/{kill_id}/confirm")
@@ -88,7 +88,7 @@ def test_declare_then_victim_confirms(cast):
 
 
 def test_victim_denies(cast):
-    post(login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer), "/api/kills")
+    post(login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer), "/api/kills", {"target": str(cast.victim.pk)})
     kill = Kill.objects.get()
     response = post(login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.victim), f"/api/kills/{kill.pk}/deny")
     assert response.json()["status"] == "denied"
@@ -125,7 +125,7 @@ def test_report_my_own_death(client, cast):
 
 def test_refused_rules_answer_409_with_the_reason(client, cast):
     rules.game_pause(game=cast.game, actor="gm")
-    response = post(login(client, cast.killer), "/api/kills")
+    response = post(login(client, cast.killer), "/api/kills", {"target": str(cast.victim.pk)})
     assert response.status_code == 409
     assert "paused" in response.json()["error"]
 

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 def test_events_record_the_request_id_of_the_request_that_made_them(cast):
     killer = login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
     response = killer.post(
-        "/api/kills", {}, content_type="application/json", HTTP_X_REQUEST_ID="phone-req-0001"
+        "/api/kills",
+        {"target": str(cast.victim.pk)},
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="phone-req-0001",
     )
     assert response.status_code == 201 and response["X-Request-ID"] == "phone-req-0001"
     event = Event.objects.get(kind="kill_declared")

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -60,9 +62,15 @@ def test_the_dashboard_shows_target_mission_and_death_code(cast):
     assert 'data-poll-url="/api/me"' in page
 
 
+def declare_from_the_page(client):
+    """Sends the dashboard's "I completed my mission" form as the browser would, its target included."""
+    target = re.search(r'name="target" value="(\d+)"', client.get("/me/").content.decode())[1]
+    return client.post("/me/declare/", {"target": target})
+
+
 def test_declare_and_confirm_through_the_forms(cast):
     killer, victim = logged_in(cast.killer), logged_in(cast.victim)
-    assert killer.post("/me/declare/").status_code == 302
+    assert declare_from_the_page(killer).status_code == 302
     page = victim.get("/me/").content.decode()
     assert "Were you eliminated?" in page
     kill = Kill.objects.get()

@@ -121,8 +121,8 @@ class Player(FastHttpUser):
         elif random.random() < 0.5 and me["target"]:
             code = DEATH_CODES.get(me["target"]["name"], "")
             self.post("/api/kills", {"death_code": code}, "/api/kills (death code)")
-        else:
-            self.post("/api/kills", {}, "/api/kills (declare)")
+        elif me["target"]:
+            self.post("/api/kills", {"target": str(me["target"]["id"])}, "/api/kills (declare)")
 
     def get_json(self, path, parse=True):
         """GET with If-None-Match; the new JSON (if `parse`), or None on a 304 or an error."""
