@@ -9,6 +9,7 @@ import json
 import logging
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
@@ -60,6 +61,8 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
                 response = error(refused.message, refused.status)
             except ratelimit.RateLimited as limited:
                 response = too_many_attempts(limited)
+            except BodyTooLarge:
+                response = error(_("The request body is too large."), 413)
             except Http404:
                 response = error(_("Not found."), 404)
             except Exception:
@@ -102,6 +105,8 @@ def _parse_body(request, fields):
     except RawPostDataException:
         # A form's body, already read as a form by the CSRF check: not JSON.
         return None, _("The request body must be a JSON object.")
+    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: Django would not even read it
+        raise BodyTooLarge from None
     if len(body) > MAX_BODY:
         return None, _("The request body is too large.")
     if not body.strip():
@@ -116,9 +121,22 @@ def _parse_body(request, fields):
     if unknown:
         return None, _("Unknown field: %(fields)s.") % {"fields": ", ".join(unknown)}
     for name, value in data.items():
-        if not isinstance(value, str) or len(value) > 100:
+        # A lone surrogate (JSON's "\ud800") is no text: nothing downstream could encode it.
+        if not isinstance(value, str) or len(value) > 100 or not _encodes(value):
             return None, _("%(field)s must be a short text.") % {"field": name}
     return data, None
+
+
+def _encodes(text):
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class BodyTooLarge(Exception):
+    pass
 
 
 def csrf_failure(request, reason=""):

@@ -3,13 +3,15 @@ comes in, and whatever is already stored renders as plain text on every page, in
 
 import csv
 import io
+import json
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 
 from game import csv_io, rules
-from game.models import Game, Mission, Player
+from game.models import Game, Kill, Mission, Player
 from game.validators import validate_plain_text
 from tests.conftest import login
 
@@ -185,3 +187,21 @@ def test_a_nul_in_a_url_is_a_400_not_a_database_error(gm_client, cast):
     assert gm_client.get("/admin/game/player/?q=ordinary").status_code == 200
     api = Client().get("/api/feed?x=%00")
     assert api.status_code == 400 and api.json() == {"error": "Bad request."}
+
+
+def test_a_body_over_djangos_limit_is_a_413_that_changes_nothing(cast):
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
+    huge = json.dumps({"death_code": "A" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)})
+    response = client.post("/api/kills", huge, content_type="application/json")
+    assert response.status_code == 413 and "too large" in response.json()["error"]
+    assert not Kill.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/kills", "/api/login"])
+def test_a_lone_surrogate_is_a_400_that_changes_nothing(cast, path):
+    client = login(Client(HTTP_ACCEPT_LANGUAGE="en"), cast.killer)
+    field = "death_code" if path == "/api/kills" else "code"
+    body = '{"' + field + '": "AB\\ud800CD"}'  # JSON's escape for a lone surrogate
+    response = client.post(path, body, content_type="application/json")
+    assert response.status_code == 400 and "error" in response.json()
+    assert not Kill.objects.exists()
