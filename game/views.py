@@ -38,17 +38,47 @@ def rule_action(view):
     @require_POST
     @player_required
     def wrapper(request, player, *args, **kwargs):
-        try:
-            message = view(request, player, *args, **kwargs)
-        except ratelimit.RateLimited as limited:
-            return too_many_attempts(request, limited)
-        except rules.RuleError as refused:
-            messages.error(request, refused.message)
-        else:
-            messages.success(request, message)
-        return redirect("dashboard")
+        return _outcome(request, player, view, *args, **kwargs)
 
     return wrapper
+
+
+def _outcome(request, player, view, *args, **kwargs):
+    try:
+        message = view(request, player, *args, **kwargs)
+    except ratelimit.RateLimited as limited:
+        return too_many_attempts(request, limited)
+    except rules.RuleError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, message)
+    return redirect("dashboard")
+
+
+def asks_first(question):
+    """A rule_action that one tap must not set off: without `confirmed=yes` the POST changes nothing
+    and answers a page that asks once more (`question(player)`: title, consequence, button), whose form
+    sends the same fields again, confirmed. With or without JavaScript, as it is a plain page."""
+
+    def decorator(view):
+        @wraps(view)
+        @require_POST
+        @player_required
+        def wrapper(request, player, *args, **kwargs):
+            if request.POST.get("confirmed") == "yes":
+                return _outcome(request, player, view, *args, **kwargs)
+            title, consequence, button = question(player)
+            fields = [
+                (name, value)
+                for name, value in request.POST.items()
+                if name not in ("csrfmiddlewaretoken", "confirmed")
+            ]
+            context = {"question": title, "consequence": consequence, "button": button, "fields": fields}
+            return render(request, "game/confirm.html", context)
+
+        return wrapper
+
+    return decorator
 
 
 def too_many_attempts(request, limited):
@@ -127,7 +157,16 @@ def rules_page(request):
     return render(request, "game/rules.html", {"game": player.game if player else None})
 
 
-@rule_action
+def _declare_question(player):
+    target = player.target.name if player.target_id else ""
+    return (
+        _("Did you complete your mission on %(target)s?") % {"target": target},
+        _("It counts as a kill once confirmed: do it only once the mission is done."),
+        _("Yes, mission completed"),
+    )
+
+
+@asks_first(_declare_question)
 def declare(request, player):
     target_id = validators.parse_id(request.POST.get("target"))
     if target_id is None:  # a page from before this field: show the current one
@@ -154,7 +193,15 @@ def death_code(request, player):
     return _("Kill confirmed. Here is your new target.")
 
 
-@rule_action
+def _death_question(player):
+    return (
+        _("Have you been eliminated?"),
+        _("You leave the game and your hunter is credited with the kill. This cannot be undone."),
+        _("Yes, I have been eliminated"),
+    )
+
+
+@asks_first(_death_question)
 def report_death(request, player):
     rules.death_report(victim=player, actor=rules.actor_for_player(player))
     return _("Your death is recorded. Thanks for playing!")

@@ -36,6 +36,10 @@ def test_a_declared_kill_reaches_the_victim_and_the_killer_without_reloading(pho
     b = log_in(phone(), victim)
     mark(b)
     a.get_by_role("button", name="J'ai accompli ma mission").click()
+    question = f"Avez-vous accompli votre mission sur {victim.name} ?"
+    expect(a.get_by_role("heading", name=question)).to_be_visible()
+    check_phone_page(a, "declare-asks-once-more")
+    a.get_by_role("button", name="Oui, mission accomplie").click()
     expect(a.get_by_text(f"En attente de la confirmation de {victim.name}")).to_be_visible()
 
     # B's page learns of it by polling, without a reload.
@@ -126,6 +130,7 @@ def test_everything_works_without_javascript(phone, players):
     killer, victim, bystander, _hunter = players
     a = log_in(phone(javascript=False), killer)
     a.get_by_role("button", name="J'ai accompli ma mission").click()
+    a.get_by_role("button", name="Oui, mission accomplie").click()
     b = log_in(phone(javascript=False), victim)
     check_phone_page(b, "nojs-pending-kill", accessibility=False)
     b.get_by_role("button", name="Oui, je suis mort").click()

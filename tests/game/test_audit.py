@@ -27,7 +27,7 @@ def test_events_record_the_request_id_of_the_request_that_made_them(cast):
 def test_a_page_request_gets_a_fresh_id_in_its_events(cast):
     victim = Client(HTTP_ACCEPT_LANGUAGE="en")
     victim.post("/", {"code": cast.victim.login_code})
-    response = victim.post("/me/death/")
+    response = victim.post("/me/death/", {"confirmed": "yes"})
     event = Event.objects.get(kind="kill_confirmed")
     assert len(event.request_id) == 32 and event.request_id == response["X-Request-ID"]
 

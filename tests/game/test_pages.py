@@ -65,7 +65,9 @@ def test_the_dashboard_shows_target_mission_and_death_code(cast):
 def declare_from_the_page(client):
     """Sends the dashboard's "I completed my mission" form as the browser would, its target included."""
     target = re.search(r'name="target" value="(\d+)"', client.get("/me/").content.decode())[1]
-    return client.post("/me/declare/", {"target": target})
+    asked = client.post("/me/declare/", {"target": target})
+    assert asked.status_code == 200 and not Kill.objects.exists()  # one tap asks once more
+    return client.post("/me/declare/", {"target": target, "confirmed": "yes"})
 
 
 def test_declare_and_confirm_through_the_forms(cast):
@@ -94,8 +96,27 @@ def test_death_code_form_shows_the_refusal(cast):
 
 
 def test_report_own_death_form(cast):
-    logged_in(cast.victim).post("/me/death/")
+    logged_in(cast.victim).post("/me/death/", {"confirmed": "yes"})
     assert not fresh(cast.victim).alive
+
+
+@pytest.mark.parametrize(
+    ("path", "question", "button"),
+    [
+        ("/me/death/", "Have you been eliminated?", "Yes, I have been eliminated"),
+        ("/me/declare/", "Did you complete your mission on Victim?", "Yes, mission completed"),
+    ],
+)
+def test_one_tap_eliminates_nobody_and_asks_once_more(cast, path, question, button):
+    client = logged_in(cast.killer if path == "/me/declare/" else cast.victim)
+    page = client.post(path, {"target": cast.victim.pk})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert question in html and button in html
+    assert 'name="confirmed" value="yes"' in html
+    assert path == "/me/death/" or f'name="target" value="{cast.victim.pk}"' in html
+    assert fresh(cast.victim).alive and not Kill.objects.exists()
 
 
 def test_forms_need_post(cast):

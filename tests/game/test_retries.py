@@ -77,8 +77,9 @@ def test_the_page_names_its_target_and_an_old_page_kills_nobody_else(make_cast):
     page = browser.get("/me/").content.decode()
     assert f'name="target" value="{cast.victim.pk}"' in page
 
-    browser.post("/me/declare/", {"target": cast.victim.pk})
-    browser.post("/me/declare/", {"target": cast.victim.pk})  # the form sent twice
+    confirmed = {"target": cast.victim.pk, "confirmed": "yes"}
+    browser.post("/me/declare/", confirmed)
+    browser.post("/me/declare/", confirmed)  # the form sent twice
 
     assert not fresh(cast.victim).alive and fresh(cast.bystander).alive
     assert fresh(cast.killer).kill_count == 1
