@@ -114,7 +114,9 @@ def _row(line, header, cells):
     if len(row.group) > 100:
         row.errors.append(_("The group is longer than 100 characters."))
     if validators.bad_characters(row.name + row.group):
-        row.errors.append(_("Control characters and text direction marks are not allowed."))
+        row.errors.append(
+            _("Control characters, invisible characters and text direction marks are not allowed.")
+        )
     if row.email:
         try:
             validate_email(row.email)

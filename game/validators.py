@@ -1,9 +1,12 @@
 """What comes in: the text players see (names, groups, missions, game names) and the checks the rules
 make of every input, wherever it comes from (pages, admin, API, the sheet).
 
-Control characters (NUL, line breaks, escape sequences) and the invisible marks that reverse the
-direction of text (U+202E and its kin, which make "gro.evil" read "live.org") are refused where a text
-comes in. Templates escape HTML, so angle brackets and quotes are harmless and stay allowed.
+Control characters (NUL, line breaks, escape sequences), the invisible marks that reverse the
+direction of text (U+202E and its kin, which make "gro.evil" read "live.org") and the other invisible
+characters (zero-width space, soft hyphen, tag characters, line and paragraph separators: with them two
+players can look alike) are refused where a text comes in. The zero-width joiners stay: emoji
+sequences and some scripts need them. Templates escape HTML, so angle brackets and quotes are harmless
+and stay allowed.
 """
 
 import re
@@ -16,18 +19,22 @@ from django.utils.translation import gettext, gettext_lazy
 
 from game.errors import RuleError
 
-BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control, format (invisible: the direction marks among them), line and paragraph separator.
+BAD_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+JOINERS = {"\u200c", "\u200d"}
 
 
 def bad_characters(text):
     """The characters of `text` that have no place in a one-line name or mission."""
-    return [c for c in str(text) if unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS]
+    return [c for c in str(text) if unicodedata.category(c) in BAD_CATEGORIES and c not in JOINERS]
 
 
 def validate_plain_text(value):
     if bad_characters(value):
         raise ValidationError(
-            gettext_lazy("Control characters and text direction marks are not allowed."),
+            gettext_lazy(
+                "Control characters, invisible characters and text direction marks are not allowed."
+            ),
             code="control_characters",
         )
 
@@ -39,7 +46,10 @@ def parse_id(text):
 
 def check_plain_text(*texts):
     if any(bad_characters(text) for text in texts if text):
-        raise RuleError(gettext("Control characters and text direction marks are not allowed."), status=400)
+        raise RuleError(
+            gettext("Control characters, invisible characters and text direction marks are not allowed."),
+            status=400,
+        )
 
 
 def check_length(model, field, value):

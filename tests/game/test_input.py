@@ -74,8 +74,15 @@ def test_markup_is_escaped_in_the_admin_and_on_the_cards(gm_client, hostile):
         assert_harmless(response.content.decode())
 
 
-@pytest.mark.parametrize("text", [NUL, RLO, "tab\there", "line\nbreak", "esc\x1b[31m", "\u2066isolate"])
-def test_the_validator_refuses_control_characters_and_direction_marks(text):
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(NUL, RLO, "tab\there", "line\nbreak", "esc\x1b[31m", "\u2066isolate"),
+        # Invisible: two players named so look like "Lucas".
+        *("Lu\u200bcas", "Lu\u00adcas", "Lucas\U000e0041", "Lucas\u2028", "Lucas\u2029", "\ufeffLucas"),
+    ],
+)
+def test_the_validator_refuses_control_invisible_characters_and_direction_marks(text):
     with pytest.raises(ValidationError):
         validate_plain_text(text)
 
