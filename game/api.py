@@ -209,12 +209,11 @@ def kills(request, player, data):
     actor = rules.actor_for_player(player)
     if "death_code" in data:
         keys = ratelimit.death_code_keys(request, player)
-        ratelimit.check(keys)
-        try:
-            kill = rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor)
-        except rules.WrongDeathCode:
-            ratelimit.fail(keys)
-            raise
+        kill = ratelimit.guess(
+            keys,
+            lambda: rules.kill_with_death_code(killer=player, death_code=data["death_code"], actor=actor),
+            wrong=rules.WrongDeathCode,
+        )
     elif (target_id := validators.parse_id(data.get("target"))) is None:
         return error(_("Say which target your kill is on: the target's id from /api/me."), 400)
     else:

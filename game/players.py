@@ -35,11 +35,11 @@ def log_in_with_code(request, raw_code):
     used up its failed attempts.
     """
     keys = ratelimit.login_keys(request)
-    ratelimit.check(keys)
+    ratelimit.take(keys)
     player = player_for_code(raw_code)
     if player is None:
-        ratelimit.fail(keys)
         return None
+    ratelimit.give_back(keys)
     log_in(request, player)
     return player
 

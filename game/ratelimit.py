@@ -7,9 +7,12 @@ player's typos. While a limit is reached the code is not even looked at, so a ri
 nothing. docs/security.md works out what the limits leave an attacker.
 
 Counters live where every gunicorn worker and every server sees them: in Redis when CACHE_URL points
-at one (its INCR is atomic), else in the database (an UPDATE … SET count = count + 1).
+at one (its INCR is atomic), else in the database (an UPDATE … SET count = count + 1). A guess is
+counted before it is looked at and given back when it was right, so a burst of guesses at once gets no
+more than the limit evaluated.
 """
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -88,23 +91,44 @@ def admin_keys(request, username):
     ]
 
 
-def check(keys):
-    """Raises RateLimited when any of these limits is used up for its key."""
+def take(keys):
+    """Counts one attempt against each of these limits before the guess is looked at, and raises
+    RateLimited when that goes past any of them: counted first, so that a burst of guesses at once
+    gets no more than the limit evaluated. A guess that turns out right is given back (give_back):
+    only failures count."""
     now = _now()
     counted = [(limit, _key(limit, value, now)) for limit, value in keys if value]
-    counts = store().counts([key for _, key in counted])
-    reached = [limit for limit, key in counted if counts.get(key, 0) >= limit.attempts]
+    reached = [limit for limit, key in counted if store().add(key, limit.seconds) > limit.attempts]
     if reached:
+        # Refused unseen, so no failure: counted, one browser's refused guesses would use up the
+        # venue address's limit.
+        for _limit, key in counted:
+            store().remove(key)
         logger.warning("Too many failed attempts: %s", ", ".join(limit.name for limit in reached))
         raise RateLimited(max(_retry_after(limit, now) for limit in reached))
 
 
-def fail(keys):
-    """Counts one failed attempt against each of these limits."""
+def guess(keys, attempt, *, wrong):
+    """attempt() as one guess against these limits: it stays counted when it raises `wrong`, and is
+    given back otherwise (right, or refused for another reason)."""
+    take(keys)
+    try:
+        result = attempt()
+    except wrong:
+        raise
+    except BaseException:
+        give_back(keys)
+        raise
+    give_back(keys)
+    return result
+
+
+def give_back(keys):
+    """The attempt take() counted was no failure: a right code, or a request refused for another reason."""
     now = _now()
     for limit, value in keys:
         if value:
-            store().add(_key(limit, value, now), limit.seconds)
+            store().remove(_key(limit, value, now))
 
 
 def _now():
@@ -132,31 +156,33 @@ class CacheStore:
     def __init__(self, cache):
         self.cache = cache
 
-    def counts(self, keys):
-        return self.cache.get_many(keys)
-
     def add(self, key, seconds):
+        """The count after adding one."""
         self.cache.add(key, 0, timeout=seconds + 1)
         try:
-            self.cache.incr(key)
+            return self.cache.incr(key)
         except ValueError:
             # Expired between add() and incr(): the window is over anyway.
             self.cache.add(key, 1, timeout=seconds + 1)
+            return 1
+
+    def remove(self, key):
+        with contextlib.suppress(ValueError):  # expired: the window is over
+            self.cache.decr(key)
 
 
 class DatabaseStore:
-    """A row per key and window; the UPDATE is atomic, so parallel guesses all count."""
-
-    def counts(self, keys):
-        from game.models import RateLimitCounter
-
-        return dict(RateLimitCounter.objects.filter(key__in=keys).values_list("key", "count"))
+    """A row per key and window, counted in a transaction: parallel guesses all count, one at a time."""
 
     def add(self, key, seconds):
+        """The count after adding one."""
         from game.models import RateLimitCounter
 
-        if RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1):
-            return
+        counters = RateLimitCounter.objects.filter(key=key)
+        with transaction.atomic():
+            # The UPDATE locks the row (SQLite: the database) until the count is read back.
+            if counters.update(count=F("count") + 1):
+                return counters.values_list("count", flat=True).get()
         now = _now()
         # A new window: a good time to forget the ones that are over.
         RateLimitCounter.objects.filter(expires_at__lt=datetime.fromtimestamp(now, UTC)).delete()
@@ -165,6 +191,14 @@ class DatabaseStore:
                 RateLimitCounter.objects.create(
                     key=key, count=1, expires_at=datetime.fromtimestamp(now + seconds, UTC)
                 )
+                return 1
         except IntegrityError:
             # Another request created it first.
-            RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)
+            with transaction.atomic():
+                counters.update(count=F("count") + 1)
+                return counters.values_list("count", flat=True).get()
+
+    def remove(self, key):
+        from game.models import RateLimitCounter
+
+        RateLimitCounter.objects.filter(key=key, count__gt=0).update(count=F("count") - 1)

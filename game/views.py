@@ -180,16 +180,12 @@ def declare(request, player):
 @rule_action
 def death_code(request, player):
     keys = ratelimit.death_code_keys(request, player)
-    ratelimit.check(keys)
-    try:
-        rules.kill_with_death_code(
-            killer=player,
-            death_code=request.POST.get("death_code", "")[:100],
-            actor=rules.actor_for_player(player),
-        )
-    except rules.WrongDeathCode:
-        ratelimit.fail(keys)
-        raise
+    code, actor = request.POST.get("death_code", "")[:100], rules.actor_for_player(player)
+    ratelimit.guess(
+        keys,
+        lambda: rules.kill_with_death_code(killer=player, death_code=code, actor=actor),
+        wrong=rules.WrongDeathCode,
+    )
     return _("Kill confirmed. Here is your new target.")
 
 

@@ -26,7 +26,7 @@ def admin_login(request):
         return admin.site.login(request)
     keys = ratelimit.admin_keys(request, request.POST.get("username"))
     try:
-        ratelimit.check(keys)
+        ratelimit.take(keys)
     except ratelimit.RateLimited as limited:
         # Not each_context(): its app list is work that an attacker's every request would cost us.
         context = {
@@ -38,10 +38,15 @@ def admin_login(request):
         response = TemplateResponse(request, "admin/too_many.html", context, status=429)
         response["Retry-After"] = str(limited.retry_after)
         return response
-    response = admin.site.login(request)
-    # The form shown again (200) is a wrong password; a redirect is a success, a 403 a CSRF failure.
-    if response.status_code == 200 and not request.user.is_authenticated:
-        ratelimit.fail(keys)
+    try:
+        response = admin.site.login(request)
+    except BaseException:
+        ratelimit.give_back(keys)
+        raise
+    # The form shown again (200) is a wrong password, which stays counted; a redirect is a success,
+    # a 403 a CSRF failure.
+    if response.status_code != 200 or request.user.is_authenticated:
+        ratelimit.give_back(keys)
     return response
 
 
