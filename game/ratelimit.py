@@ -98,12 +98,17 @@ def take(keys):
     only failures count."""
     now = _now()
     counted = [(limit, _key(limit, value, now)) for limit, value in keys if value]
-    reached = [limit for limit, key in counted if store().add(key, limit.seconds) > limit.attempts]
+    # A limit already used up refuses with one read: an attacker's refused guesses cost no write.
+    counts = store().counts([key for _, key in counted])
+    reached = [limit for limit, key in counted if counts.get(key, 0) >= limit.attempts]
+    if not reached:
+        reached = [limit for limit, key in counted if store().add(key, limit.seconds) > limit.attempts]
+        if reached:
+            # Refused unseen, so no failure: counted, one browser's refused guesses would use up the
+            # venue address's limit.
+            for _limit, key in counted:
+                store().remove(key)
     if reached:
-        # Refused unseen, so no failure: counted, one browser's refused guesses would use up the
-        # venue address's limit.
-        for _limit, key in counted:
-            store().remove(key)
         logger.warning("Too many failed attempts: %s", ", ".join(limit.name for limit in reached))
         raise RateLimited(max(_retry_after(limit, now) for limit in reached))
 
@@ -156,6 +161,9 @@ class CacheStore:
     def __init__(self, cache):
         self.cache = cache
 
+    def counts(self, keys):
+        return self.cache.get_many(keys)
+
     def add(self, key, seconds):
         """The count after adding one."""
         self.cache.add(key, 0, timeout=seconds + 1)
@@ -173,6 +181,11 @@ class CacheStore:
 
 class DatabaseStore:
     """A row per key and window, counted in a transaction: parallel guesses all count, one at a time."""
+
+    def counts(self, keys):
+        from game.models import RateLimitCounter
+
+        return dict(RateLimitCounter.objects.filter(key__in=keys).values_list("key", "count"))
 
     def add(self, key, seconds):
         """The count after adding one."""
