@@ -78,19 +78,20 @@ def _import_rows(request, game, rows):
     return redirect(reverse("admin:game_player_changelist") + f"?game__id__exact={game.pk}")
 
 
-def _csv_response(filename):
+def _csv_download(request, pk, what):
+    """The game, which this game master may view with its `what`s, and an empty CSV download of them."""
+    game = get_allowed(request, Game, pk, "view")
+    if not request.user.has_perm(f"game.view_{what}"):
+        raise PermissionDenied
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{what}s-{game.pk}.csv"'
     # The byte order mark makes Excel read the file as UTF-8, accents included.
     response.write("\ufeff")
-    return response
+    return game, response
 
 
 def game_export_players(request, pk):
-    game = get_allowed(request, Game, pk, "view")
-    if not request.user.has_perm("game.view_player"):
-        raise PermissionDenied
-    response = _csv_response(f"players-{game.pk}.csv")
+    game, response = _csv_download(request, pk, "player")
     csv_io.write_players(
         response,
         game.players.order_by("group", "name", "pk"),
@@ -100,10 +101,7 @@ def game_export_players(request, pk):
 
 
 def game_export_kills(request, pk):
-    game = get_allowed(request, Game, pk, "view")
-    if not request.user.has_perm("game.view_kill"):
-        raise PermissionDenied
-    response = _csv_response(f"kills-{game.pk}.csv")
+    game, response = _csv_download(request, pk, "kill")
     csv_io.write_kills(response, game.kills.select_related("killer", "victim").order_by("created_at", "pk"))
     return response
 

@@ -61,7 +61,7 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
                 response = error(refused.message, refused.status)
             except ratelimit.RateLimited as limited:
                 response = too_many_attempts(limited)
-            except BodyTooLarge:
+            except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: Django would not read it
                 response = error(_("The request body is too large."), 413)
             except Http404:
                 response = error(_("Not found."), 404)
@@ -105,8 +105,6 @@ def _parse_body(request, fields):
     except RawPostDataException:
         # A form's body, already read as a form by the CSRF check: not JSON.
         return None, _("The request body must be a JSON object.")
-    except RequestDataTooBig:  # over DATA_UPLOAD_MAX_MEMORY_SIZE: Django would not even read it
-        raise BodyTooLarge from None
     if len(body) > MAX_BODY:
         return None, _("The request body is too large.")
     if not body.strip():
@@ -133,10 +131,6 @@ def _encodes(text):
     except UnicodeEncodeError:
         return False
     return True
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 def csrf_failure(request, reason=""):

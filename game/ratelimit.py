@@ -98,16 +98,17 @@ def take(keys):
     only failures count."""
     now = _now()
     counted = [(limit, _key(limit, value, now)) for limit, value in keys if value]
+    counters = store()
     # A limit already used up refuses with one read: an attacker's refused guesses cost no write.
-    counts = store().counts([key for _, key in counted])
+    counts = counters.counts([key for _, key in counted])
     reached = [limit for limit, key in counted if counts.get(key, 0) >= limit.attempts]
     if not reached:
-        reached = [limit for limit, key in counted if store().add(key, limit.seconds) > limit.attempts]
+        reached = [limit for limit, key in counted if counters.add(key, limit.seconds) > limit.attempts]
         if reached:
             # Refused unseen, so no failure: counted, one browser's refused guesses would use up the
             # venue address's limit.
             for _limit, key in counted:
-                store().remove(key)
+                counters.remove(key)
     if reached:
         logger.warning("Too many failed attempts: %s", ", ".join(limit.name for limit in reached))
         raise RateLimited(max(_retry_after(limit, now) for limit in reached))
@@ -130,10 +131,10 @@ def guess(keys, attempt, *, wrong):
 
 def give_back(keys):
     """The attempt take() counted was no failure: a right code, or a request refused for another reason."""
-    now = _now()
+    now, counters = _now(), store()
     for limit, value in keys:
         if value:
-            store().remove(_key(limit, value, now))
+            counters.remove(_key(limit, value, now))
 
 
 def _now():

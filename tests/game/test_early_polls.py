@@ -1,5 +1,5 @@
 """Polls of unchanged pages answered before Django handles the request (killer/wsgi.py, with
-game.api.unchanged_poll): the same 304 as Django's, and anything it cannot vouch for left to Django."""
+killer/early.py): the same 304 as Django's, and anything it cannot vouch for left to Django."""
 
 import pytest
 from django.test import RequestFactory
