@@ -129,7 +129,9 @@ def read_sheet(client, key: str, sheet_ids: dict[str, int]) -> dict[str, TabValu
     gives the tab's grid size. The tabs' metadata is read first only when `sheet_ids` (from the last
     run) lacks a tab, or when the batchGet answers 400 because a tab was renamed or deleted since.
     Cells are read with valueRenderOption FORMULA: a formula a game master typed comes back as its
-    text ("=A2&B2"), so it can be refused instead of its result being taken for a name.
+    text ("=A2&B2"), so it can be refused instead of its result being taken for a name. Dates, times
+    and durations come back as the text the sheet shows (FORMATTED_STRING), not as serial numbers: a
+    group typed 3/4/2026 is "3/4/2026", not 46085.
     """
     if all(tab.title in sheet_ids for tab in TABS):
         try:
@@ -158,7 +160,11 @@ def _read_values(client, key, sheet_ids):
         response = client.http_client.values_batch_get(
             key,
             [absolute_range_name(tab.title) for tab in present],
-            params={"valueRenderOption": "FORMULA", "majorDimension": "ROWS"},
+            params={
+                "valueRenderOption": "FORMULA",
+                "dateTimeRenderOption": "FORMATTED_STRING",
+                "majorDimension": "ROWS",
+            },
         )
         value_ranges = response["valueRanges"]
     sheet = {tab.title: TabValues.parse(tab, None, None, []) for tab in TABS}

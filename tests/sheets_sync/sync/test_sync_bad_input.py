@@ -156,3 +156,18 @@ def test_a_name_that_looks_like_a_formula_is_written_as_text(synced_sheet, sheet
     grid = sheets_emulator.session.get(url, params=params, timeout=5).json()["sheets"][0]["data"][0]
     assert grid["rowData"][0]["values"][0]["userEnteredValue"] == {"stringValue": '=HYPERLINK("http://evil")'}
     assert (calls.writes, warnings_of(synced_sheet)) == (0, [])  # read back, it is no game master's formula
+
+
+def test_a_date_typed_in_a_game_masters_column_comes_back_as_typed(synced_sheet, sheets_emulator, victim):
+    # The sheet stores "3/4/2026" as a date (serial number 46085); the group is the text the game
+    # master sees, not the number.
+    row = row_number(sheets_emulator, synced_sheet, "Players", victim.pk)
+    type_in(sheets_emulator, synced_sheet, "Players", f"D{row}", [["3/4/2026"]])
+
+    sync()
+
+    victim.refresh_from_db()
+    assert victim.group == "3/4/2026"
+    assert warnings_of(synced_sheet) == []
+    sync()
+    assert rows(sheets_emulator, synced_sheet, "Players")[row - 2]["group"] == "3/4/2026"
