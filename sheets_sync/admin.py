@@ -12,6 +12,7 @@ class GameSheetAdmin(admin.ModelAdmin):
     fields = [
         "game",
         "spreadsheet_key",
+        "publish_login_codes",
         "last_run_at",
         "last_success_at",
         "last_error",
@@ -22,4 +23,4 @@ class GameSheetAdmin(admin.ModelAdmin):
         "warnings",
     ]
     # Written by sync_sheets only.
-    readonly_fields = fields[2:]
+    readonly_fields = fields[3:]

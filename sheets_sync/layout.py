@@ -55,16 +55,20 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def database_rows(game: Game) -> dict[str, dict[int, dict]]:
-    """Every row the sheet should have, by tab title and id, each a {column: value} dict."""
+def database_rows(game: Game, *, login_codes: bool = False) -> dict[str, dict[int, dict]]:
+    """Every row the sheet should have, by tab title and id, each a {column: value} dict.
+
+    The `code` column stays empty unless the game publishes login codes in its sheet
+    (GameSheet.publish_login_codes): whoever the sheet is shared with could log in as anyone.
+    """
     return {
-        PLAYERS.title: player_rows(game),
+        PLAYERS.title: player_rows(game, login_codes=login_codes),
         MISSIONS.title: mission_rows(game),
         KILLS.title: kill_rows(game),
     }
 
 
-def player_rows(game):
+def player_rows(game, *, login_codes):
     killed_by = dict(
         Kill.objects.confirmed().filter(game=game).values_list("victim_id", "killer__name").order_by("pk")
     )
@@ -75,7 +79,7 @@ def player_rows(game):
             "name": player.name,
             "email": player.email,
             "group": player.group,
-            "code": codes.display(player.login_code),
+            "code": codes.display(player.login_code) if login_codes else "",
             "status": player_status(player),
             "target": player.target.name if player.target else "",
             "mission": player.mission.text if player.mission else "",

@@ -17,7 +17,16 @@ class GameSheet(models.Model):
         _("spreadsheet key"),
         max_length=100,
         blank=True,
-        help_text=_("The long id in the sheet's address: docs.google.com/spreadsheets/d/<key>/edit"),
+        help_text=_("The long id in the sheet's address: docs.google.com/spreadsheets/d/KEY/edit"),
+    )
+    publish_login_codes = models.BooleanField(
+        _("publish login codes"),
+        default=False,
+        help_text=_(
+            "Write each player's login code in the Players tab's code column, for a mail merge from the "
+            "sheet. Anyone the sheet is shared with can then log in as any player: leave it off when "
+            "people who play can open the sheet."
+        ),
     )
 
     # Held by the run syncing this game. Taken and renewed by compare-and-set (see take_lease), so two

@@ -387,13 +387,15 @@ def apply_changes(game: Game, plan: Plan) -> int:
 # --- Writing --------------------------------------------------------------------------------------
 
 
-def sheet_updates(game: Game, sheet: dict[str, TabValues], plan: Plan) -> Updates:
+def sheet_updates(
+    game: Game, sheet: dict[str, TabValues], plan: Plan, *, login_codes: bool = False
+) -> Updates:
     """Every cell whose value differs from the database's, and the rows to add for ids with no row.
 
     Cells a game master typed and the sync refused (plan.keep) stay as they are, so they can fix them.
     A row deleted in the sheet deletes nothing: it is added back at the end, with a warning.
     """
-    wanted = database_rows(game)
+    wanted = database_rows(game, login_codes=login_codes)
     cells, synced, warnings = {}, {}, []
     created = updated = 0
     for tab in TABS:

@@ -169,7 +169,8 @@ class Command(BaseCommand):
         version = game.version  # as the run starts: a change made meanwhile is synced next run
         sheet = sync.read_sheet(self.client, key, game_sheet.tabs)
         plan = sync.plan_changes(game, sheet, game_sheet.synced)
-        preview = sync.sheet_updates(game, sheet, plan)
+        codes = game_sheet.publish_login_codes
+        preview = sync.sheet_updates(game, sheet, plan, login_codes=codes)
         layout = sync.layout_requests(sheet, preview)
         if self.dry_run:
             self.show_dry_run(label(game_sheet), plan, preview, layout)
@@ -188,7 +189,7 @@ class Command(BaseCommand):
             for line in plan.describe():
                 self.stdout.write(f"  {label(game_sheet)}: {line}")
         outcome.changes = sync.apply_changes(game, plan)
-        updates = sync.sheet_updates(game, sheet, plan)
+        updates = sync.sheet_updates(game, sheet, plan, login_codes=codes)
         outcome.warnings = plan.warnings + updates.warnings
         self.keep_lease(game_sheet, token, seconds)
         sync.write_sheet(self.client, key, updates)

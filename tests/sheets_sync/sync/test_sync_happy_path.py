@@ -56,7 +56,7 @@ def test_it_reads_back_a_renamed_player_with_an_event(synced_sheet, sheets_emula
     assert event.data["changes"]["name"] == ["Victim", "Vicky"]
 
 
-def test_a_new_row_becomes_a_player_and_gets_its_id_and_code(synced_sheet, sheets_emulator, running_game):
+def test_a_new_row_becomes_a_player_and_gets_its_id(synced_sheet, sheets_emulator, running_game):
     type_in(sheets_emulator, synced_sheet, "Players", "B7:D7", [["Newcomer", "new@example.org", "A1"]])
 
     output = sync()
@@ -65,9 +65,24 @@ def test_a_new_row_becomes_a_player_and_gets_its_id_and_code(synced_sheet, sheet
     assert newcomer.alive and newcomer.target is not None  # into the running game's cycle
     row = rows(sheets_emulator, synced_sheet, "Players")[-1]
     assert row["id"] == str(newcomer.pk)
-    assert row["code"].replace("-", "") == newcomer.login_code
+    assert row["code"] == ""  # login codes are not published unless the game says so
     assert Event.objects.filter(kind="player_joined", actor="sync", player=newcomer).exists()
     assert "1 changes from the sheet" in output
+
+
+def test_login_codes_are_written_only_while_the_game_publishes_them(synced_sheet, sheets_emulator, victim):
+    assert {row["code"] for row in rows(sheets_emulator, synced_sheet, "Players")} == {""}
+    GameSheet.objects.filter(pk=synced_sheet.pk).update(publish_login_codes=True)
+
+    sync()
+
+    row = rows(sheets_emulator, synced_sheet, "Players")[1]
+    assert (row["id"], row["code"].replace("-", "")) == (str(victim.pk), victim.login_code)
+    GameSheet.objects.filter(pk=synced_sheet.pk).update(publish_login_codes=False)
+
+    sync()
+
+    assert {row["code"] for row in rows(sheets_emulator, synced_sheet, "Players")} == {""}
 
 
 def test_game_masters_add_and_reword_missions(synced_sheet, sheets_emulator, running_game):
