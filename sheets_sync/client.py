@@ -48,9 +48,13 @@ class SheetsHTTPClient(HTTPClient):
         self.timeout = settings.SHEETS_TIMEOUT
         self.start(settings.SHEETS_RUN_SECONDS)
 
-    def start(self, seconds: float) -> None:
-        """Give the calls to come `seconds` in all, retries included, and count them from zero."""
+    def start(self, seconds: float, before_attempt=None) -> None:
+        """Give the calls to come `seconds` in all, retries included, and count them from zero.
+
+        `before_attempt()`, when given, runs before every attempt of every call, and may raise to
+        stop the run (the sync renews its lease on the game there)."""
         self.deadline = time.monotonic() + seconds
+        self.before_attempt = before_attempt
         self.reads = 0
         self.writes = 0
         self.retries = 0
@@ -70,6 +74,8 @@ class SheetsHTTPClient(HTTPClient):
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise SheetsError(f"out of time before {method.upper()} {url}")
+            if self.before_attempt is not None:
+                self.before_attempt()
             try:
                 response = self.session.request(
                     method=method,

@@ -70,6 +70,14 @@ class GameSheet(models.Model):
     def __str__(self):
         return f"{self.game} → {self.spreadsheet_key or '-'}"
 
+    @property
+    def lease_state(self) -> str:
+        """For the dashboard: "" (no run holds the game), "running", or "stale": a run stopped without
+        releasing its lease (killed, or its server went down); the next run takes the game over."""
+        if not self.lease_owner:
+            return ""
+        return "running" if self.lease_expires_at and self.lease_expires_at > timezone.now() else "stale"
+
     def take_lease(self, seconds: float) -> str | None:
         """A token if this run may sync the game now, None while another run holds an unexpired lease."""
         token = get_random_string(32)

@@ -21,14 +21,19 @@ from django.utils import timezone
 
 from game.models import Game
 from sheets_sync import sync
-from sheets_sync.client import CredentialsError, SheetsError, sheets_client
+from sheets_sync.client import MAX_BACKOFF, CredentialsError, SheetsError, sheets_client
 from sheets_sync.models import GameSheet
 
 logger = logging.getLogger(__name__)
 
-# A lease outlives the run's deadline by this much, for the database work around the calls. A run
-# killed half-way holds its games for at most SHEETS_RUN_SECONDS + LEASE_MARGIN.
-LEASE_MARGIN = 30
+# A run renews its lease on a game before every attempt of every call to Google, so a lease need only
+# outlast one attempt (SHEETS_TIMEOUT), the backoff before the next one and the database work between
+# them (this margin). A run killed half-way holds its game for no longer than that.
+LEASE_MARGIN = 5
+
+
+def lease_seconds():
+    return settings.SHEETS_TIMEOUT + MAX_BACKOFF + LEASE_MARGIN
 
 
 class LeaseLost(Exception):
@@ -141,16 +146,17 @@ class Command(BaseCommand):
         outcome = Outcome(game=label(game_sheet))
         token = None
         if not self.dry_run:
-            token = game_sheet.take_lease(seconds + LEASE_MARGIN)
+            token = game_sheet.take_lease(lease_seconds())
             if token is None:
                 outcome.busy = True
                 return outcome
         http = self.client.http_client
-        http.start(seconds)
+        renew = None if token is None else lambda: self.keep_lease(game_sheet, token)
+        http.start(seconds, before_attempt=renew)
         started = time.monotonic()
         saved = {}
         try:
-            saved = self.sync_steps(game_sheet, token, seconds, outcome)
+            saved = self.sync_steps(game_sheet, token, outcome)
         except (SheetsError, LeaseLost) as error:
             outcome.error = str(error)
         except Exception as error:
@@ -163,7 +169,7 @@ class Command(BaseCommand):
                 game_sheet.release_lease(token)
         return outcome
 
-    def sync_steps(self, game_sheet, token, seconds, outcome) -> dict:
+    def sync_steps(self, game_sheet, token, outcome) -> dict:
         """Read, plan, apply, write. Returns the GameSheet fields to save for the next run."""
         game, key = game_sheet.game, game_sheet.spreadsheet_key
         version = game.version  # as the run starts: a change made meanwhile is synced next run
@@ -178,26 +184,25 @@ class Command(BaseCommand):
             return {}
         if layout:
             # A tab to add or a grid to grow: that is this run's one write. The next run fills the cells.
-            self.keep_lease(game_sheet, token, seconds)
             sync.write_layout(self.client, key, layout)
             outcome.warnings = plan.warnings + [
                 f"{len(layout)} tab(s) added or grown; cells follow next run."
             ]
             return {"tabs": sync.sheet_ids_of(sheet)}  # without the new tabs: the next run reads their ids
-        self.keep_lease(game_sheet, token, seconds)
+        # Still this run's game before changing the database (the calls renew the lease as they go).
+        self.keep_lease(game_sheet, token)
         if self.verbosity >= 2:
             for line in plan.describe():
                 self.stdout.write(f"  {label(game_sheet)}: {line}")
         outcome.changes = sync.apply_changes(game, plan)
         updates = sync.sheet_updates(game, sheet, plan, login_codes=codes)
         outcome.warnings = plan.warnings + updates.warnings
-        self.keep_lease(game_sheet, token, seconds)
         sync.write_sheet(self.client, key, updates)
         outcome.rows_created, outcome.rows_updated = updates.rows_created, updates.rows_updated
         return {"synced": updates.synced, "tabs": sync.sheet_ids_of(sheet), "synced_version": version}
 
-    def keep_lease(self, game_sheet, token, seconds):
-        if not game_sheet.renew_lease(token, seconds + LEASE_MARGIN):
+    def keep_lease(self, game_sheet, token):
+        if not game_sheet.renew_lease(token, lease_seconds()):
             raise LeaseLost("the lease on this game ran out; another run may be syncing it")
 
     def record(self, game_sheet, outcome, duration, saved):

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from game.models import Event, Player
 from sheets_sync import sync as sync_steps
+from sheets_sync.client import MAX_BACKOFF
+from sheets_sync.management.commands.sync_sheets import LEASE_MARGIN
 from sheets_sync.models import GameSheet
 from tests.sheets_sync.sync.helpers import Calls, rows, sync, sync_fails, type_in
 
@@ -89,7 +91,10 @@ def test_a_run_killed_with_sigkill_is_finished_by_the_next(synced_sheet, sheets_
     run.wait(timeout=30)
     sheets_emulator.faults()
 
-    assert "1 busy" in sync()  # its lease holds until it would have ended
+    # Its lease holds for one call to Google and its backoff at most, not for the whole run.
+    left = GameSheet.objects.get().lease_expires_at - timezone.now()
+    assert left <= timedelta(seconds=5 + MAX_BACKOFF + LEASE_MARGIN)
+    assert "1 busy" in sync()
     GameSheet.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     sync()
 
@@ -116,6 +121,42 @@ def test_of_two_runs_started_at_once_one_does_nothing(synced_sheet, sheets_emula
     assert sorted("1 busy" in output for output in outputs) == [False, True]
     assert (calls.reads, calls.writes) == (1, 1)
     assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, running_game)
+
+
+def test_a_run_renews_its_lease_before_every_call_to_google(
+    synced_sheet, sheets_emulator, running_game, monkeypatch
+):
+    add_newcomer(sheets_emulator, synced_sheet)
+    GameSheet.objects.filter(pk=synced_sheet.pk).update(tabs={})  # one more read: the tabs' ids
+    renewals = []
+    renew = GameSheet.renew_lease
+
+    def counted(game_sheet, token, seconds):
+        renewals.append(seconds)
+        return renew(game_sheet, token, seconds)
+
+    monkeypatch.setattr(GameSheet, "renew_lease", counted)
+
+    with Calls(sheets_emulator) as calls:
+        sync()
+
+    assert (calls.reads, calls.writes) == (2, 1)
+    # One before each call, one before the database changes.
+    assert len(renewals) == 4
+    assert_one_newcomer_with_its_id(sheets_emulator, synced_sheet, running_game)
+
+
+def test_the_dashboard_tells_a_run_under_way_from_one_that_died(synced_sheet, gm_client, running_game):
+    dashboard = f"/admin/game/game/{running_game.pk}/dashboard/"
+    assert b"under way" not in gm_client.get(dashboard).content
+
+    synced_sheet.take_lease(60)
+    assert b"A sync run is under way" in gm_client.get(dashboard).content
+
+    GameSheet.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    page = gm_client.get(dashboard).content
+    assert b"A sync run stopped without finishing" in page
+    assert b"under way" not in page
 
 
 def test_a_game_whose_lease_is_held_is_skipped_and_said_so(synced_sheet, sheets_emulator):
