@@ -42,7 +42,9 @@ class TabValues:
     values: list[list]
     columns: dict[str, int]  # column name → 0-based index
     new_columns: list[str]  # missing from the header row: the sync writes them after the last one
-    skipped: bool = False  # the header has no `id`: without it no row can be matched
+    skipped: bool = False  # the header has no `id`, or the tab was renamed: the sync leaves it alone
+    renamed_to: str | None = None  # the tab's new title, when a game master renamed it
+    deleted: bool = False  # the last run knew this tab and it is gone: the sync adds it back
 
     @classmethod
     def parse(cls, tab, sheet_id, grid, values):
@@ -145,12 +147,29 @@ def read_sheet(client, key: str, sheet_ids: dict[str, int]) -> dict[str, TabValu
     titles = {
         sheet["properties"]["title"]: sheet["properties"]["sheetId"] for sheet in metadata.get("sheets", [])
     }
+    known = sheet_ids
     sheet_ids = {tab.title: titles[tab.title] for tab in TABS if tab.title in titles}
-    if len(sheet_ids) < len(TABS):
+    renamed = {
+        tab.title: title
+        for tab in TABS
+        if tab.title not in titles
+        for title, sheet_id in titles.items()
+        if sheet_id == known.get(tab.title)
+    }
+    missing = [tab for tab in TABS if tab.title not in sheet_ids and tab.title not in renamed]
+    if missing:
         # A tab to add: that is all this run will write (see layout_requests), so the cells of the
         # others need not be read now. The next run reads them.
-        return {tab.title: TabValues.parse(tab, sheet_ids.get(tab.title), None, []) for tab in TABS}
-    return _read_values(client, key, sheet_ids)
+        sheet = {tab.title: TabValues.parse(tab, sheet_ids.get(tab.title), None, []) for tab in TABS}
+        for tab in missing:
+            sheet[tab.title].deleted = tab.title in known
+    else:
+        sheet = _read_values(client, key, sheet_ids)
+    for title, new_title in renamed.items():
+        # Left alone until a game master renames it back: a fresh copy beside it would split the
+        # game masters' edits between two tabs.
+        sheet[title].sheet_id, sheet[title].renamed_to, sheet[title].skipped = known[title], new_title, True
+    return sheet
 
 
 def _read_values(client, key, sheet_ids):
@@ -193,6 +212,17 @@ def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
     kill_ids = set(game.kills.values_list("pk", flat=True))
     for tab, known in ((PLAYERS, players), (MISSIONS, missions), (KILLS, kill_ids)):
         values = sheet[tab.title]
+        if values.renamed_to is not None:
+            plan.warnings.append(
+                f"The tab {tab.title!r} was renamed {values.renamed_to!r}: rename it back to "
+                f"{tab.title!r}; until then the sync leaves it alone."
+            )
+            continue
+        if values.deleted:
+            plan.warnings.append(
+                f"The tab {tab.title!r} was deleted: the sync adds it back, with every row, on its next run."
+            )
+            continue
         if values.skipped:
             plan.warnings.append(f"{tab.title}: no 'id' column in row 1, so this tab was left alone.")
             continue
@@ -200,7 +230,8 @@ def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
             for name in values.new_columns:
                 column = rowcol_to_a1(1, values.columns[name] + 1)[:-1]
                 plan.warnings.append(
-                    f"{tab.title}: no '{name}' column in row 1; the sync adds it as column {column}."
+                    f"{tab.title}: no '{name}' column in row 1; the sync adds it as column {column}. "
+                    f"If you renamed it, rename it back to '{name}' and delete column {column}."
                 )
         without_id = _match_rows(values, known, plan)
         if tab is PLAYERS:
@@ -414,7 +445,7 @@ def sheet_updates(
             if row is None:
                 row, next_row = next_row, next_row + 1
                 created += 1
-                if str(pk) in before:
+                if str(pk) in before and values.values:  # not a tab being filled anew
                     warnings.append(
                         f"{tab.title}: the row of id {pk} was deleted in the sheet; added back at row {row}."
                     )
@@ -453,6 +484,8 @@ def layout_requests(sheet: dict[str, TabValues], updates: Updates) -> list[dict]
     requests = []
     for tab in TABS:
         values, (rows, columns) = sheet[tab.title], needed[tab.title]
+        if values.skipped:
+            continue
         if rows > values.row_count:
             requests.append(
                 _append_dimension(values.sheet_id, "ROWS", rows - values.row_count + ROW_HEADROOM)

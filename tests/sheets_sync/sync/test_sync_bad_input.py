@@ -106,6 +106,7 @@ def test_a_renamed_header_gets_its_column_back(synced_sheet, sheets_emulator, vi
     assert rows(sheets_emulator, synced_sheet, "Players")[1]["email"] == "victim@example.org"
     [warning] = warnings_of(synced_sheet)
     assert "no 'email' column in row 1" in warning
+    assert "rename it back to 'email'" in warning
     victim.refresh_from_db()
     assert victim.email == "victim@example.org"
 

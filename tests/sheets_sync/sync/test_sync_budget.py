@@ -2,6 +2,7 @@
 
 from game import rules
 from game.models import Player
+from sheets_sync.models import GameSheet
 from tests.sheets_sync.sync.helpers import Calls, row_number, rows, sync, type_in
 
 
@@ -60,25 +61,73 @@ def test_a_tab_too_small_for_the_roster_is_grown_first(game_sheet, sheets_emulat
     assert len(rows(sheets_emulator, game_sheet, "Players")) == 1204
 
 
-def test_a_renamed_tab_costs_one_more_read_and_is_made_again(synced_sheet, sheets_emulator):
-    url = f"{sheets_emulator.url}/v4/spreadsheets/{synced_sheet.spreadsheet_key}"
-    kills = synced_sheet.tabs["Kills"]
-    rename = {
-        "updateSheetProperties": {"properties": {"sheetId": kills, "title": "Old kills"}, "fields": "title"}
-    }
-    sheets_emulator.session.post(
-        f"{url}:batchUpdate", json={"requests": [rename]}, timeout=5
-    ).raise_for_status()
+def test_a_renamed_tab_costs_two_more_reads_and_is_left_alone_until_renamed_back(
+    synced_sheet, sheets_emulator, killer
+):
+    rename_tab(sheets_emulator, synced_sheet, "Players", "Joueurs")
+    rules.player_update(player=killer, actor="gm", name="Killer, renamed")
 
     runs = []
-    for _ in range(3):
+    for _ in range(2):
         with Calls(sheets_emulator) as calls:
             sync()
         runs.append((calls.reads, calls.writes))
 
-    # The cells read fails (400: no Kills tab), the tabs are read, Kills is added; then as on a first sync.
-    assert runs == [(2, 1), (2, 1), (1, 0)]
-    assert rows(sheets_emulator, synced_sheet, "Kills") == []
+    # The cells read fails (400: no Players tab), the tabs are read, then the other tabs' cells.
+    assert runs == [(3, 0), (3, 0)]
+    titles = [s["properties"]["title"] for s in spreadsheet(sheets_emulator, synced_sheet)["sheets"]]
+    assert "Players" not in titles  # no fresh copy beside the renamed tab
+    assert GameSheet.objects.get(pk=synced_sheet.pk).warnings == [
+        "The tab 'Players' was renamed 'Joueurs': rename it back to 'Players'; until then the sync "
+        "leaves it alone."
+    ]
+
+    rename_tab(sheets_emulator, synced_sheet, "Joueurs", "Players")
+    with Calls(sheets_emulator) as calls:
+        sync()
+
+    assert (calls.reads, calls.writes) == (1, 1)
+    assert "Killer, renamed" in [row["name"] for row in rows(sheets_emulator, synced_sheet, "Players")]
+    assert GameSheet.objects.get(pk=synced_sheet.pk).warnings == []
+
+
+def test_a_deleted_tab_is_added_back_with_one_warning(synced_sheet, sheets_emulator, running_game):
+    url = f"{sheets_emulator.url}/v4/spreadsheets/{synced_sheet.spreadsheet_key}"
+    delete = {"deleteSheet": {"sheetId": synced_sheet.tabs["Players"]}}
+    sheets_emulator.session.post(
+        f"{url}:batchUpdate", json={"requests": [delete]}, timeout=5
+    ).raise_for_status()
+
+    sync()
+
+    assert GameSheet.objects.get(pk=synced_sheet.pk).warnings == [
+        "The tab 'Players' was deleted: the sync adds it back, with every row, on its next run.",
+        "1 tab(s) added or grown; cells follow next run.",
+    ]
+    sync()
+
+    assert len(rows(sheets_emulator, synced_sheet, "Players")) == running_game.players.count()
+    assert GameSheet.objects.get(pk=synced_sheet.pk).warnings == []
+
+
+def spreadsheet(sheets_emulator, game_sheet):
+    url = f"{sheets_emulator.url}/v4/spreadsheets/{game_sheet.spreadsheet_key}"
+    return sheets_emulator.session.get(url, timeout=5).json()
+
+
+def rename_tab(sheets_emulator, game_sheet, title, new_title):
+    sheet_id = next(
+        s["properties"]["sheetId"]
+        for s in spreadsheet(sheets_emulator, game_sheet)["sheets"]
+        if s["properties"]["title"] == title
+    )
+    rename = {
+        "updateSheetProperties": {"properties": {"sheetId": sheet_id, "title": new_title}, "fields": "title"}
+    }
+    url = f"{sheets_emulator.url}/v4/spreadsheets/{game_sheet.spreadsheet_key}"
+    sheets_emulator.session.post(
+        f"{url}:batchUpdate", json={"requests": [rename]}, timeout=5
+    ).raise_for_status()
 
 
 def test_a_finished_game_is_left_alone_once_its_sheet_is_up_to_date(
