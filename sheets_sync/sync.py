@@ -17,6 +17,7 @@ that player's row instead of creating the player twice.
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from gspread.utils import a1_to_rowcol, absolute_range_name, rowcol_to_a1
 
 from game import rules, validators
@@ -214,24 +215,33 @@ def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
         values = sheet[tab.title]
         if values.renamed_to is not None:
             plan.warnings.append(
-                f"The tab {tab.title!r} was renamed {values.renamed_to!r}: rename it back to "
-                f"{tab.title!r}; until then the sync leaves it alone."
+                _(
+                    "The tab '%(tab)s' was renamed '%(title)s': rename it back to '%(tab)s'; until then "
+                    "the sync leaves it alone."
+                )
+                % {"tab": tab.title, "title": values.renamed_to}
             )
             continue
         if values.deleted:
             plan.warnings.append(
-                f"The tab {tab.title!r} was deleted: the sync adds it back, with every row, on its next run."
+                _("The tab '%(tab)s' was deleted: the sync adds it back, with every row, on its next run.")
+                % {"tab": tab.title}
             )
             continue
         if values.skipped:
-            plan.warnings.append(f"{tab.title}: no 'id' column in row 1, so this tab was left alone.")
+            plan.warnings.append(
+                _("%(tab)s: no 'id' column in row 1, so this tab was left alone.") % {"tab": tab.title}
+            )
             continue
         if values.values:
             for name in values.new_columns:
                 column = rowcol_to_a1(1, values.columns[name] + 1)[:-1]
                 plan.warnings.append(
-                    f"{tab.title}: no '{name}' column in row 1; the sync adds it as column {column}. "
-                    f"If you renamed it, rename it back to '{name}' and delete column {column}."
+                    _(
+                        "%(tab)s: no '%(name)s' column in row 1; the sync adds it as column %(column)s. "
+                        "If you renamed it, rename it back to '%(name)s' and delete column %(column)s."
+                    )
+                    % {"tab": tab.title, "name": name, "column": column}
                 )
         without_id = _match_rows(values, known, plan)
         if tab is PLAYERS:
@@ -241,7 +251,8 @@ def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
         else:
             for row in without_id:
                 plan.warnings.append(
-                    f"Kills row {row}: no id; the sync fills this tab, so the row was left alone."
+                    _("Kills row %(row)s: no id; the sync fills this tab, so the row was left alone.")
+                    % {"row": row}
                 )
     return plan
 
@@ -256,17 +267,34 @@ def _match_rows(values, known, plan):
         if not raw:
             without_id.append(row)
         elif not raw.isdigit():
-            plan.warnings.append(f"{title} row {row}: id {raw[:20]!r} is not a number; row left alone.")
+            plan.warnings.append(
+                _("%(tab)s row %(row)s: id '%(id)s' is not a number; row left alone.")
+                % {"tab": title, "row": row, "id": raw[:20]}
+            )
         elif int(raw) not in known:
-            plan.warnings.append(f"{title} row {row}: this game has no id {raw}; row left alone.")
+            plan.warnings.append(
+                _("%(tab)s row %(row)s: this game has no id %(id)s; row left alone.")
+                % {"tab": title, "row": row, "id": raw}
+            )
         elif int(raw) in rows:
             plan.warnings.append(
-                f"{title} row {row}: id {raw} is already on row {rows[int(raw)]}; row left alone "
-                f"(clear its id to add it as a new one)."
+                _(
+                    "%(tab)s row %(row)s: id %(id)s is already on row %(first)s; row left alone (clear "
+                    "its id to add it as a new one)."
+                )
+                % {"tab": title, "row": row, "id": raw, "first": rows[int(raw)]}
             )
         else:
             rows[int(raw)] = row
     return without_id
+
+
+def _left_alone(tab, row, error):
+    return _("%(tab)s row %(row)s: %(error)s Row left alone.") % {
+        "tab": tab.title,
+        "row": row,
+        "error": error.message,
+    }
 
 
 def _typed(values, row, name, plan):
@@ -274,7 +302,8 @@ def _typed(values, row, name, plan):
     raw = values.cell(row, name)
     if isinstance(raw, str) and raw.startswith("="):
         plan.warnings.append(
-            f"{values.tab.title} row {row}: the {name} is a formula ({raw[:40]}); type plain text instead."
+            _("%(tab)s row %(row)s: the %(name)s cell is a formula (%(formula)s); type plain text instead.")
+            % {"tab": values.tab.title, "row": row, "name": name, "formula": raw[:40]}
         )
         return None
     return cell_text(raw).strip()
@@ -292,7 +321,7 @@ def _plan_player_rows(values, players, without_id, plan):
         if None in typed.values():
             continue
         if not typed["name"]:
-            plan.warnings.append(f"Players row {row}: no id and no name; row left alone.")
+            plan.warnings.append(_("Players row %(row)s: no id and no name; row left alone.") % {"row": row})
             continue
         matches = orphans.get((typed["name"], typed["email"].lower()))
         if matches:
@@ -301,7 +330,7 @@ def _plan_player_rows(values, players, without_id, plan):
         try:
             validators.check_player_fields(**typed)
         except rules.RuleError as error:
-            plan.warnings.append(f"Players row {row}: {error.message} Row left alone.")
+            plan.warnings.append(_left_alone(PLAYERS, row, error))
             continue
         plan.joins.append((row, typed))
 
@@ -311,7 +340,10 @@ def _plan_player_rows(values, players, without_id, plan):
             try:
                 validators.check_player_fields(**{name: value})
             except rules.RuleError as error:
-                plan.warnings.append(f"Players row {row}: {error.message} The {name} was left unchanged.")
+                plan.warnings.append(
+                    _("Players row %(row)s: %(error)s Column %(name)s left unchanged.")
+                    % {"row": row, "error": error.message, "name": name}
+                )
                 plan.keep.add((PLAYERS.title, row, name))
                 del edits[name]
         if edits:
@@ -329,7 +361,7 @@ def _plan_mission_rows(values, missions, without_id, plan):
         if text is None:
             continue
         if not text:
-            plan.warnings.append(f"Missions row {row}: no id and no text; row left alone.")
+            plan.warnings.append(_("Missions row %(row)s: no id and no text; row left alone.") % {"row": row})
             continue
         if orphans.get(text):
             rows[orphans[text].pop(0).pk] = row
@@ -337,7 +369,7 @@ def _plan_mission_rows(values, missions, without_id, plan):
         try:
             validators.check_mission_text(text)
         except rules.RuleError as error:
-            plan.warnings.append(f"Missions row {row}: {error.message} Row left alone.")
+            plan.warnings.append(_left_alone(MISSIONS, row, error))
             continue
         plan.new_missions.append((row, text))
 
@@ -348,7 +380,10 @@ def _plan_mission_rows(values, missions, without_id, plan):
         try:
             validators.check_mission_text(text)
         except rules.RuleError as error:
-            plan.warnings.append(f"Missions row {row}: {error.message} The text was left unchanged.")
+            plan.warnings.append(
+                _("Missions row %(row)s: %(error)s The text was left unchanged.")
+                % {"row": row, "error": error.message}
+            )
             plan.keep.add((MISSIONS.title, row, "text"))
             continue
         plan.mission_edits[pk] = text
@@ -392,7 +427,7 @@ def apply_changes(game: Game, plan: Plan) -> int:
             try:
                 player = rules.player_join(game=game, actor=ACTOR, **fields)
             except rules.RuleError as error:
-                plan.warnings.append(f"Players row {row}: {error.message} Row left alone.")
+                plan.warnings.append(_left_alone(PLAYERS, row, error))
                 continue
             plan.rows[PLAYERS.title][player.pk] = row
             made += 1
@@ -401,7 +436,9 @@ def apply_changes(game: Game, plan: Plan) -> int:
                 rules.player_update(player=Player.objects.get(pk=pk), actor=ACTOR, **edits)
             except rules.RuleError as error:
                 row = plan.rows[PLAYERS.title][pk]
-                plan.warnings.append(f"Players row {row}: {error.message} Left unchanged.")
+                plan.warnings.append(
+                    _("Players row %(row)s: %(error)s Left unchanged.") % {"row": row, "error": error.message}
+                )
                 plan.keep.update((PLAYERS.title, row, name) for name in edits)
                 continue
             made += 1
@@ -447,7 +484,11 @@ def sheet_updates(
                 created += 1
                 if str(pk) in before and values.values:  # not a tab being filled anew
                     warnings.append(
-                        f"{tab.title}: the row of id {pk} was deleted in the sheet; added back at row {row}."
+                        _(
+                            "%(tab)s: the row of id %(id)s was deleted in the sheet; added back at row "
+                            "%(row)s."
+                        )
+                        % {"tab": tab.title, "id": pk, "row": row}
                     )
             differs = False
             for name, value in columns.items():

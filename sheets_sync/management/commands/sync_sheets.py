@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from game.models import Game
 from sheets_sync import sync
@@ -186,7 +187,12 @@ class Command(BaseCommand):
             # A tab to add or a grid to grow: that is this run's one write. The next run fills the cells.
             sync.write_layout(self.client, key, layout)
             outcome.warnings = plan.warnings + [
-                f"{len(layout)} tab(s) added or grown; cells follow next run."
+                ngettext(
+                    "%(count)d tab added or grown; its cells follow on the next run.",
+                    "%(count)d tabs added or grown; their cells follow on the next run.",
+                    len(layout),
+                )
+                % {"count": len(layout)}
             ]
             return {"tabs": sync.sheet_ids_of(sheet)}  # without the new tabs: the next run reads their ids
         # Still this run's game before changing the database (the calls renew the lease as they go).

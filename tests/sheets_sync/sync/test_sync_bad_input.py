@@ -1,5 +1,7 @@
 """What game masters may type wrong: each bad row is a warning, changes nothing, and the run goes on."""
 
+from django.utils import translation
+
 from game.models import Event, Mission, Player
 from sheets_sync.models import GameSheet
 from tests.sheets_sync.sync.helpers import Calls, read, row_number, rows, sync, type_in
@@ -74,7 +76,7 @@ def test_a_formula_is_not_taken_for_a_name(synced_sheet, sheets_emulator, victim
     assert Player.objects.filter(game=running_game).count() == 4
     warnings = sorted(warnings_of(synced_sheet))
     assert [w.split(":")[0] for w in warnings] == ["Players row 3", "Players row 7"]
-    assert "the name is a formula (=1+1)" in warnings[0]
+    assert "the name cell is a formula (=1+1)" in warnings[0]
 
 
 def test_an_invalid_email_is_refused_and_the_other_edits_go_through(
@@ -172,3 +174,21 @@ def test_a_date_typed_in_a_game_masters_column_comes_back_as_typed(synced_sheet,
     assert warnings_of(synced_sheet) == []
     sync()
     assert rows(sheets_emulator, synced_sheet, "Players")[row - 2]["group"] == "3/4/2026"
+
+
+def test_warnings_read_in_one_language_the_sites(synced_sheet, sheets_emulator, victim):
+    # A game master's dashboard and the sync's summary show the same warnings: in French by default,
+    # the rules' own message included, not an English sentence around a French one.
+    row = row_number(sheets_emulator, synced_sheet, "Players", victim.pk)
+    type_in(sheets_emulator, synced_sheet, "Players", f"C{row}", [["not an email"]])
+    type_in(sheets_emulator, synced_sheet, "Players", "A9:B9", [["abc", "Somebody"]])
+
+    with translation.override("fr"):
+        output = sync()
+
+    warnings = sorted(warnings_of(synced_sheet))
+    assert warnings == [
+        f"Players ligne {row} : not an email n'est pas une adresse e-mail. Colonne email laissée inchangée.",
+        "Players ligne 9 : l’id « abc » n’est pas un nombre ; ligne laissée telle quelle.",
+    ]
+    assert all(warning in output for warning in warnings)

@@ -102,7 +102,7 @@ def test_a_deleted_tab_is_added_back_with_one_warning(synced_sheet, sheets_emula
 
     assert GameSheet.objects.get(pk=synced_sheet.pk).warnings == [
         "The tab 'Players' was deleted: the sync adds it back, with every row, on its next run.",
-        "1 tab(s) added or grown; cells follow next run.",
+        "1 tab added or grown; its cells follow on the next run.",
     ]
     sync()
 
