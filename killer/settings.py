@@ -148,6 +148,10 @@ SHEETS_CREDENTIALS_FILE = env("SHEETS_CREDENTIALS_FILE", default="")
 SHEETS_TIMEOUT = env.float("SHEETS_TIMEOUT", default=10)
 SHEETS_RUN_SECONDS = env.float("SHEETS_RUN_SECONDS", default=25)
 
+# `manage.py backup` (deploy/systemd/killer-backup.timer: hourly): where the copies go, and how many stay.
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=48)
+
 # Behind a TLS-terminating proxy (deploy/nginx), which sets X-Forwarded-Proto and X-Forwarded-For.
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:

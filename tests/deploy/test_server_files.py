@@ -49,7 +49,7 @@ def test_systemd_units_verify(tmp_path):
         (bin_dir / program).write_text("#!/bin/sh\n")
         (bin_dir / program).chmod(0o755)
     units = []
-    for name in ("killer.service", "killer-sync.service"):
+    for name in ("killer.service", "killer-sync.service", "killer-backup.service", "killer-backup.timer"):
         text = (DEPLOY / "systemd" / name).read_text()
         (tmp_path / name).write_text(text.replace("/srv/killer", str(tmp_path)))
         units.append(str(tmp_path / name))
