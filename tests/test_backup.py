@@ -49,19 +49,18 @@ def restored_names(path):
     settings = connection.settings_dict
     target = ["--host", settings["HOST"] or "127.0.0.1", "--port", str(settings["PORT"] or 5432)]
     target += ["--username", settings["USER"]]
-    subprocess.run(["dropdb", "--if-exists", *target, database], check=True)
-    subprocess.run(["createdb", *target, database], check=True)
+    run("dropdb", "--if-exists", *target, database)
+    run("createdb", *target, database)
     try:
-        subprocess.run(["pg_restore", "--no-owner", *target, "--dbname", database, str(path)], check=True)
-        names = subprocess.run(
-            ["psql", *target, "--dbname", database, "-At", "-c", "SELECT name FROM game_player"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.split("\n")
-        return {name for name in names if name}
+        run("pg_restore", "--no-owner", *target, "--dbname", database, str(path))
+        names = run("psql", *target, "--dbname", database, "-At", "-c", "SELECT name FROM game_player")
+        return {name for name in names.split("\n") if name}
     finally:
-        subprocess.run(["dropdb", "--if-exists", *target, database], check=True)
+        run("dropdb", "--if-exists", *target, database)
+
+
+def run(*command):
+    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120).stdout  # noqa: S603
 
 
 def test_a_copy_restores_the_game_as_it_was(game, tmp_path):

@@ -76,7 +76,8 @@ def dump_postgresql(database, target):
             command += [option, str(database[key])]
     env = os.environ | ({"PGPASSWORD": database["PASSWORD"]} if database.get("PASSWORD") else {})
     try:
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        # The arguments come from the settings, as a list: no shell sees them.
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError:
         raise CommandError("pg_dump is not installed (Debian: apt install postgresql-client).") from None
     if result.returncode != 0:
