@@ -233,7 +233,8 @@ class Event(models.Model):
 
 
 class RateLimitCounter(models.Model):
-    """Failed guesses in one time window (game/ratelimit.py), when Redis does not hold them."""
+    """A count in one time window (game/ratelimit.py), when Redis does not hold them: failed guesses,
+    and the Google Sheets sync's calls (sheets_sync/budget.py)."""
 
     key = models.CharField(max_length=100, unique=True)
     count = models.PositiveIntegerField(default=0)

@@ -147,6 +147,10 @@ SHEETS_API_URL = env("SHEETS_API_URL", default="https://sheets.googleapis.com")
 SHEETS_CREDENTIALS_FILE = env("SHEETS_CREDENTIALS_FILE", default="")
 SHEETS_TIMEOUT = env.float("SHEETS_TIMEOUT", default=10)
 SHEETS_RUN_SECONDS = env.float("SHEETS_RUN_SECONDS", default=25)
+# Google's quota for the service account (60 a minute of each unless Google granted more): the sync
+# spends it across every process and server (sheets_sync/budget.py).
+SHEETS_READS_PER_MINUTE = env.int("SHEETS_READS_PER_MINUTE", default=60)
+SHEETS_WRITES_PER_MINUTE = env.int("SHEETS_WRITES_PER_MINUTE", default=60)
 
 # `manage.py backup` (deploy/systemd/killer-backup.timer: hourly): where the copies go, and how many stay.
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")

@@ -52,11 +52,14 @@ class SheetsHTTPClient(HTTPClient):
         """Give the calls to come `seconds` in all, retries included, and count them from zero.
 
         `before_attempt()`, when given, runs before every attempt of every call, and may raise to
-        stop the run (the sync renews its lease on the game there)."""
+        stop the run (the sync spends its quota and renews its lease on the game there). It is given
+        the call's access: "read" or "write" for Sheets calls, "drive" for Drive's, which count against
+        another quota."""
         self.deadline = time.monotonic() + seconds
         self.before_attempt = before_attempt
         self.reads = 0
         self.writes = 0
+        self.drive_calls = 0
         self.retries = 0
 
     @property
@@ -65,9 +68,14 @@ class SheetsHTTPClient(HTTPClient):
 
     def request(self, method, endpoint, params=None, data=None, json=None, files=None, headers=None):
         url = rewrite_url(endpoint)
-        if method.lower() == "get":
+        if "/drive/" in endpoint:
+            access = "drive"
+            self.drive_calls += 1
+        elif method.lower() == "get":
+            access = "read"
             self.reads += 1
         else:
+            access = "write"
             self.writes += 1
         attempt = 0
         while True:
@@ -75,7 +83,7 @@ class SheetsHTTPClient(HTTPClient):
             if remaining <= 0:
                 raise SheetsError(f"out of time before {method.upper()} {url}")
             if self.before_attempt is not None:
-                self.before_attempt()
+                self.before_attempt(access)
             try:
                 response = self.session.request(
                     method=method,

@@ -47,6 +47,10 @@ class GameSheet(models.Model):
     # its version is left alone: old games would otherwise use up Google's quota, run after run.
     synced_version = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
+    # Drive's modifiedTime of the spreadsheet as listed before the last successful run read it. While
+    # Drive still says so and the game's version is synced_version, the sheet is not read again.
+    sheet_modified_at = models.CharField(max_length=40, blank=True, editable=False)
+
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

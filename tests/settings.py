@@ -15,3 +15,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
 
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+# The Sheets stand-in has no quota unless a test gives it one: neither does the sync's budget, unless a
+# test sets Google's figures (tests/sheets_sync/sync/test_sync_quota.py).
+SHEETS_READS_PER_MINUTE = SHEETS_WRITES_PER_MINUTE = 1_000_000

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from game.models import Game
-from sheets_sync import sync
+from sheets_sync import budget, sync
 from sheets_sync.client import MAX_BACKOFF, CredentialsError, SheetsError, sheets_client
 from sheets_sync.models import GameSheet
 
@@ -41,15 +41,21 @@ class LeaseLost(Exception):
     """This run overran its lease and another run may have taken the game: stop before writing."""
 
 
+class Deferred(Exception):
+    """Google's per-minute quota is spent for longer than this run has left: the next run goes on."""
+
+
 @dataclass
 class Outcome:
     """What one game's sync did, for its GameSheet row and the summary line."""
 
     game: str
     busy: bool = False
+    deferred: bool = False  # Google's per-minute quota was spent: the next run syncs it first
     error: str = ""
     reads: int = 0
     writes: int = 0
+    drive_calls: int = 0
     retries: int = 0
     rows_created: int = 0
     rows_updated: int = 0
@@ -75,6 +81,9 @@ class Command(BaseCommand):
     def handle(self, *args, game=None, dry_run=False, loop=False, interval=30, verbosity=1, **options):
         self.game_id = game
         self.finished = 0  # finished games whose sheet is up to date, left alone
+        self.unchanged = 0  # games whose database and sheet did not change since their last run
+        self.drive_calls = 0
+        self.modified = None
         self.dry_run = dry_run
         self.verbosity = verbosity
         self.stopping = threading.Event()
@@ -116,26 +125,50 @@ class Command(BaseCommand):
             return None
         return signal.signal(signal.SIGTERM, lambda signum, frame: self.stopping.set())
 
-    def game_sheets(self):
+    def game_sheets(self, modified):
         """The games to sync, the longest-waiting first, so that a slow run cannot starve the last ones.
 
-        A finished game is synced until a run has brought its sheet to the game's version, then left
-        alone (but with --game): a school's past games would otherwise spend Google's quota of reads,
-        about 30 games' worth on a 30 s interval, on sheets that no longer change."""
+        Left alone (but with --game): a game whose database has not changed since its last successful
+        run and whose sheet nobody has changed since (`modified`: Drive's modifiedTime of each
+        spreadsheet, None when Drive could not tell), and a finished game whose sheet is at the game's
+        version. Google's quota of reads would otherwise go to sheets that did not change."""
         sheets = GameSheet.objects.exclude(spreadsheet_key="").select_related("game")
         if self.game_id is not None:
             return list(sheets.filter(game_id=self.game_id))
         done = Q(game__status=Game.Status.FINISHED, synced_version__gte=F("game__version"))
         self.finished = sheets.filter(done).count()
-        return list(sheets.exclude(done).order_by(F("last_run_at").asc(nulls_first=True), "pk"))
+        candidates = sheets.exclude(done).order_by(F("last_run_at").asc(nulls_first=True), "pk")
+        wanted = [game_sheet for game_sheet in candidates if not unchanged(game_sheet, modified)]
+        self.unchanged = len(candidates) - len(wanted)
+        return wanted
+
+    def modified_times(self):
+        """Drive's modifiedTime of every spreadsheet the service account sees, in one call (Drive's
+        quota, not Sheets'); None when Drive did not answer, and then every sheet is read."""
+        http = self.client.http_client
+        http.start(settings.SHEETS_TIMEOUT)
+        try:
+            files = self.client.list_spreadsheet_files()
+        except SheetsError as error:
+            logger.warning("Drive's list of spreadsheets failed, every sheet will be read: %s", error)
+            return None
+        finally:
+            self.drive_calls = http.drive_calls
+        return {file["id"]: file.get("modifiedTime", "") for file in files}
 
     def sync_all(self) -> list[Outcome]:
-        deadline = time.monotonic() + settings.SHEETS_RUN_SECONDS
-        outcomes = []
-        for game_sheet in self.game_sheets():
+        self.unchanged = 0
+        self.deadline = time.monotonic() + settings.SHEETS_RUN_SECONDS
+        self.modified = self.modified_times()
+        outcomes: list[Outcome] = []
+        for game_sheet in self.game_sheets(self.modified):
             if self.stopping.is_set():
                 break
-            seconds = deadline - time.monotonic()
+            seconds = self.deadline - time.monotonic()
+            if outcomes and outcomes[-1].deferred:
+                # The quota is spent: the games left wait for the next run, first in its line.
+                outcomes.append(Outcome(game=label(game_sheet), deferred=True))
+                continue
             if seconds < settings.SHEETS_TIMEOUT / 10:
                 outcomes.append(Outcome(game=label(game_sheet), error="no time left in this run"))
                 continue
@@ -152,12 +185,20 @@ class Command(BaseCommand):
                 outcome.busy = True
                 return outcome
         http = self.client.http_client
-        renew = None if token is None else lambda: self.keep_lease(game_sheet, token)
-        http.start(seconds, before_attempt=renew)
+
+        def before_attempt(access):
+            if access != "drive":
+                self.spend(access)
+            if token is not None:
+                self.keep_lease(game_sheet, token)
+
+        http.start(seconds, before_attempt=before_attempt)
         started = time.monotonic()
         saved = {}
         try:
             saved = self.sync_steps(game_sheet, token, outcome)
+        except Deferred:
+            outcome.deferred = True
         except (SheetsError, LeaseLost) as error:
             outcome.error = str(error)
         except Exception as error:
@@ -166,9 +207,24 @@ class Command(BaseCommand):
         finally:
             outcome.reads, outcome.writes, outcome.retries = http.reads, http.writes, http.retries
             if token is not None:
-                self.record(game_sheet, outcome, time.monotonic() - started, saved)
+                # A deferred game keeps its place at the head of the line: its last run stays as it was.
+                if not outcome.deferred:
+                    self.record(game_sheet, outcome, time.monotonic() - started, saved)
                 game_sheet.release_lease(token)
         return outcome
+
+    def spend(self, access):
+        """Take one call from Google's per-minute quota (budget.py), waiting for the next window while
+        this run has time; raise Deferred when it has not."""
+        while True:
+            try:
+                budget.take(access)
+                return
+            except budget.Spent as spent:
+                if time.monotonic() + spent.wait + settings.SHEETS_TIMEOUT > self.deadline:
+                    raise Deferred from None
+                if self.stopping.wait(spent.wait):
+                    raise Deferred from None
 
     def sync_steps(self, game_sheet, token, outcome) -> dict:
         """Read, plan, apply, write. Returns the GameSheet fields to save for the next run."""
@@ -205,7 +261,14 @@ class Command(BaseCommand):
         outcome.warnings = plan.warnings + updates.warnings
         sync.write_sheet(self.client, key, updates)
         outcome.rows_created, outcome.rows_updated = updates.rows_created, updates.rows_updated
-        return {"synced": updates.synced, "tabs": sync.sheet_ids_of(sheet), "synced_version": version}
+        return {
+            "synced": updates.synced,
+            "tabs": sync.sheet_ids_of(sheet),
+            "synced_version": version,
+            # As Drive listed it before the read: a later change, the write just made included,
+            # makes the next run read the sheet again.
+            "sheet_modified_at": (self.modified or {}).get(key, ""),
+        }
 
     def keep_lease(self, game_sheet, token):
         if not game_sheet.renew_lease(token, lease_seconds()):
@@ -254,14 +317,18 @@ class Command(BaseCommand):
         def total(attribute):
             return sum(getattr(outcome, attribute) for outcome in outcomes)
 
-        synced = sum(1 for o in outcomes if not o.busy and not o.error)
+        synced = sum(1 for o in outcomes if not o.busy and not o.error and not o.deferred)
         busy = sum(1 for o in outcomes if o.busy)
+        deferred = sum(1 for o in outcomes if o.deferred)
         failures = [f"{o.game}: {o.error}" for o in outcomes if o.error]
         reads, writes = total("reads"), total("writes")
         parts = [
             f"{synced} game(s) synced, {len(failures)} failed, {busy} busy (another run is syncing them)"
+            + (f", {deferred} deferred (Google's per-minute quota)" if deferred else "")
+            + (f", {self.unchanged} unchanged" if self.unchanged else "")
             + (f", {self.finished} finished and up to date" if self.finished else ""),
-            f"{reads + writes} calls ({reads} reads, {writes} writes, {total('retries')} retries)",
+            f"{reads + writes} calls ({reads} reads, {writes} writes, {total('retries')} retries)"
+            + f" and {self.drive_calls} to Drive",
             f"{total('rows_created')} rows created, {total('rows_updated')} updated",
             f"{total('changes')} changes from the sheet",
             f"{sum(len(o.warnings) for o in outcomes)} warnings",
@@ -271,6 +338,18 @@ class Command(BaseCommand):
         if failures:
             line += " | " + " | ".join(failures)
         return line
+
+
+def unchanged(game_sheet, modified):
+    """Neither the game nor its sheet changed since the last successful run."""
+    return (
+        modified is not None
+        and not game_sheet.last_error
+        and game_sheet.synced_version is not None
+        and game_sheet.synced_version >= game_sheet.game.version
+        and bool(game_sheet.sheet_modified_at)
+        and modified.get(game_sheet.spreadsheet_key) == game_sheet.sheet_modified_at
+    )
 
 
 def label(game_sheet):
