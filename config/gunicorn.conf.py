@@ -10,6 +10,16 @@ GUNICORN_WORKER_CLASS=gthread GUNICORN_THREADS=8 switches to threads, with CONN_
 
 import multiprocessing
 import os
+import time
+from pathlib import Path
+
+import environ
+
+# The settings of .env (as Django reads them) count here too, and the master logs in TIME_ZONE: Django
+# puts its workers there (TZ), and one log should not mix two clocks.
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env")
+os.environ["TZ"] = os.environ.get("TIME_ZONE", "Europe/Paris")
+time.tzset()
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "killer.workers.GeventWorker")

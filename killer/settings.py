@@ -176,12 +176,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "game.audit.RequestIdFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"}},
+    # Times with their offset, as gunicorn writes its own lines; config/gunicorn.conf.py puts its
+    # master in TIME_ZONE too, so that every line of the log counts time the same way.
+    "formatters": {
+        "plain": {
+            "format": "[%(asctime)s] %(levelname)s [%(request_id)s] %(name)s %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+        }
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print every warning a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # google-auth looks up the service account's regional access boundary in a background
         # thread; with the local stand-in (no Google) each lookup logs three retry warnings.
         # The sync logs its own retries.

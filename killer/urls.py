@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from killer.views import admin_login, health, ping
+from killer.views import admin_login, favicon, health, ping
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("favicon.ico", favicon),
     # Before admin.site.urls, so that the admin's own login page is the rate-limited one.
     path("admin/login/", admin_login, name="admin_login"),
     path("api/ping", ping, name="ping"),

@@ -6,6 +6,8 @@ server closes no idle connection, though: a phone that vanished without closing 
 hold it for good. This worker closes a connection idle for `keepalive` seconds, as gunicorn's own does.
 """
 
+import signal
+
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
 
@@ -23,3 +25,10 @@ class GeventWorker(GeventPyWSGIWorker):
     def init_process(self):
         self.wsgi_handler = type("Handler", (IdleTimeoutHandler,), {"idle_seconds": self.cfg.keepalive})
         super().init_process()
+
+    def init_signals(self):
+        super().init_signals()
+        # Ctrl-C in a terminal signals the whole process group. The master stops the workers on its
+        # own (SIGQUIT); a worker that also quit on the terminal's SIGINT would exit twice and print
+        # gevent's SystemExit traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -1,6 +1,8 @@
 import re
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -171,3 +173,15 @@ def test_the_leaderboard_page_shows_the_ranking_the_api_built_for_this_version(c
     assert page.content.decode().count("<tr") == 1 + 4
     # The page polls with the ETag of the ranking it shows.
     assert tag.strip('"') in page.content.decode()
+
+
+def test_every_page_has_an_icon(client, cast):
+    # The player pages name it; the admin's don't, and browsers then ask for /favicon.ico.
+    page = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    assert finders.find(icon.removeprefix(settings.STATIC_URL))
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == icon
