@@ -154,26 +154,24 @@ def game_erase_personal_data(*, game: Game, actor: str) -> Game:
         if game.status != Game.Status.FINISHED:
             raise RuleError(_("Only a finished game's personal data can be erased: finish the game first."))
         _require_not_erased(game)
+        # One UPDATE a row: bulk_update's CASE over thousands of rows costs several times more.
         players = {player.pk: player for player in game.players.order_by("pk")}
         for number, player in enumerate(players.values(), start=1):
             player.name = _("Player %(number)d") % {"number": number}
             player.email = player.group = ""
             # Not a code a player can type: codes.normalize() makes what they type upper case.
             player.login_code = player.death_code = f"erased-{player.pk}"
-        Player.objects.bulk_update(
-            players.values(), ["name", "email", "group", "login_code", "death_code"], batch_size=500
-        )
+            player.save(update_fields=["name", "email", "group", "login_code", "death_code"])
         kills = list(game.kills.all())
         for kill in kills:
             kill.killer, kill.victim = players[kill.killer_id], players[kill.victim_id]  # str(kill), below
-            kill.reason = ""
-            kill.resolved_by = _erased_actor(kill.resolved_by, players)
-        Kill.objects.bulk_update(kills, ["reason", "resolved_by"], batch_size=500)
-        events = list(game.events.all())
-        for event in events:
-            event.actor = _erased_actor(event.actor, players)
-            event.data = _erased_data(event, players)
-        Event.objects.bulk_update(events, ["actor", "data"], batch_size=500)
+            changes = {"reason": "", "resolved_by": _erased_actor(kill.resolved_by, players)}
+            if changes != {"reason": kill.reason, "resolved_by": kill.resolved_by}:
+                Kill.objects.filter(pk=kill.pk).update(**changes)
+        for event in game.events.all():
+            changes = {"actor": _erased_actor(event.actor, players), "data": _erased_data(event, players)}
+            if changes != {"actor": event.actor, "data": event.data}:
+                Event.objects.filter(pk=event.pk).update(**changes)
         _erase_admin_history([*players.values(), *kills])
         game.personal_data_erased_at = timezone.now()
         _save(game, "personal_data_erased_at")
