@@ -44,10 +44,9 @@ class Command(BaseCommand):
         for game in games:
             if verbosity >= 2:
                 self.stdout.write(f"  {game.name} (#{game.pk}), finished {game.finished_at:%Y-%m-%d %H:%M}")
-            if not dry_run and not self.erase(game, refused):
-                continue
-            erased += 1
-            players += game.player_total
+            if dry_run or self.erase(game, refused):
+                erased += 1
+                players += game.player_total
         line = (
             f"erase_personal_data{' --dry-run' if dry_run else ''}: {erased} game(s) finished before "
             f"{finished_before} {'would be erased' if dry_run else 'erased'} ({players} players)"
