@@ -76,12 +76,13 @@ class GameAdmin(RulesAdmin):
         "winner",
         "started_at",
         "finished_at",
+        "personal_data_erased_at",
     ]
     inlines = [MissionInline]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
-            return ["status", "winner", "started_at", "finished_at"]
+            return ["status", "winner", "started_at", "finished_at", "personal_data_erased_at"]
         # Options change on the options page, which logs the change.
         return [name for name in self.fields if name != "name"]
 
@@ -135,6 +136,26 @@ class GameAdmin(RulesAdmin):
         for mission, _fields in formset.changed_objects:
             rules.mission_update(mission=mission, text=mission.text, active=mission.active, actor=actor)
 
+    def has_delete_permission(self, request, obj=None):
+        # A finished game, with its event log (rules.game_delete): the school's call, so a superuser's.
+        if not request.user.is_superuser:
+            return False
+        return obj is None or obj.status == Game.Status.FINISHED
+
+    def get_deleted_objects(self, objs, request):
+        """Kills and events cannot be deleted one by one (their admins refuse); with their game they go."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {Kill._meta.verbose_name, Event._meta.verbose_name}, protected
+
+    def delete_model(self, request, obj):
+        rules.game_delete(game=obj, actor=rules.actor_for_user(request.user))
+
+    def get_actions(self, request):
+        # Bulk delete checks no game's status; one at a time, has_delete_permission does.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     @admin.display(description=_("dashboard"))
     def dashboard_link(self, game):
         return format_html(
@@ -148,6 +169,7 @@ class GameAdmin(RulesAdmin):
             path("<int:pk>/chain/", view(admin_views.game_chain), name="game_game_chain"),
             path("<int:pk>/options/", view(admin_views.game_options), name="game_game_options"),
             path("<int:pk>/do/<slug:action>/", view(admin_views.game_action), name="game_game_action"),
+            path("<int:pk>/erase/", view(admin_views.game_erase), name="game_game_erase"),
             path("<int:pk>/import/", view(admin_roster.game_import), name="game_game_import"),
             path("<int:pk>/cards/", view(admin_roster.game_cards), name="game_game_cards"),
             path(

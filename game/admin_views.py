@@ -47,13 +47,27 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _action_page(request, *, obj, rule, title, explanation, button, done, back, form=None, then=None):
+def _action_page(
+    request,
+    *,
+    obj,
+    rule,
+    title,
+    explanation,
+    button,
+    done,
+    back,
+    form=None,
+    then=None,
+    template="admin/game/confirm_action.html",
+):
     """Every button's page. GET, or a POST whose form is invalid: the confirmation page for `obj`.
     A valid POST: `rule(actor=…, **form.cleaned_data)`, the `done` message (or the rule's refusal),
     then a redirect to `then`, or back to `back` when there is no better page to see the result on.
 
     `rule` comes with its object bound (`partial(rules.game_pause, game=game)`); the form's fields are
-    named for the rule's other arguments.
+    named for the rule's other arguments. A page with more to say than `explanation` has a `template`
+    of its own that extends the common one.
     """
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
@@ -64,7 +78,7 @@ def _action_page(request, *, obj, rule, title, explanation, button, done, back, 
         return redirect(then or back)
     return admin_page(
         request,
-        "admin/game/confirm_action.html",
+        template,
         {
             "title": title,
             "object": obj,
@@ -159,6 +173,21 @@ def game_action(request, pk, action):
         button=title,
         done=done,
         back=back,
+    )
+
+
+def game_erase(request, pk):
+    game = get_allowed(request, Game, pk, "change")
+    return _action_page(
+        request,
+        obj=game,
+        rule=partial(rules.game_erase_personal_data, game=game),
+        title=_("Erase the personal data of %(game)s") % {"game": game},
+        explanation=_("This cannot be undone. What goes and what stays:"),
+        button=_("Erase the personal data"),
+        done=_("The players' personal data is erased."),
+        back=dashboard_url(game.pk),
+        template="admin/game/game/erase.html",
     )
 
 

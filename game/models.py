@@ -47,6 +47,9 @@ class Game(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Set by rules.game_erase_personal_data: the rules that would change the players again refuse
+    # such a game, and the sync no longer reads its sheet.
+    personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

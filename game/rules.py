@@ -14,15 +14,20 @@ The public functions come by what they act on (the game, its chain, kills, playe
 internals last.
 """
 
+import logging
 import random
+import re
 import secrets
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Q, Subquery
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +35,7 @@ from game import audit, codes, polls, validators
 from game.errors import RuleError, WrongDeathCode
 from game.models import Event, Game, Kill, Mission, Player
 
+logger = logging.getLogger(__name__)
 rng = random.SystemRandom()
 
 
@@ -132,6 +138,59 @@ def game_rename(*, game: Game, name: str, actor: str) -> Game:
         if changes := _save_changes(game, name=name):
             _event(game, "game_renamed", actor, changes=changes)
         return game
+
+
+# Sent inside the erasure's transaction with `game`: an app that keeps its own copy of the players'
+# data (sheets_sync, the cells of the last sync) forgets it in the same commit. (game imports no app.)
+personal_data_erased = Signal()
+
+
+def game_erase_personal_data(*, game: Game, actor: str) -> Game:
+    """Erase what tells who the players of a finished game were, for good: names become "Player 1",
+    "Player 2"… (in the order they joined), e-mails, groups and kills' reasons are emptied, and the
+    codes can no longer be typed. Kill counts, the ranking, missions, times and the event log's rows
+    stay, so the statistics do; the players of the game can no longer be changed."""
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.FINISHED:
+            raise RuleError(_("Only a finished game's personal data can be erased: finish the game first."))
+        _require_not_erased(game)
+        # One UPDATE a row: bulk_update's CASE over thousands of rows costs several times more.
+        players = {player.pk: player for player in game.players.order_by("pk")}
+        for number, player in enumerate(players.values(), start=1):
+            player.name = _("Player %(number)d") % {"number": number}
+            player.email = player.group = ""
+            # Not a code a player can type: codes.normalize() makes what they type upper case.
+            player.login_code = player.death_code = f"erased-{player.pk}"
+            player.save(update_fields=["name", "email", "group", "login_code", "death_code"])
+        kills = list(game.kills.all())
+        for kill in kills:
+            kill.killer, kill.victim = players[kill.killer_id], players[kill.victim_id]  # str(kill), below
+            changes = {"reason": "", "resolved_by": _erased_actor(kill.resolved_by, players)}
+            if changes != {"reason": kill.reason, "resolved_by": kill.resolved_by}:
+                Kill.objects.filter(pk=kill.pk).update(**changes)
+        for event in game.events.all():
+            changes = {"actor": _erased_actor(event.actor, players), "data": _erased_data(event, players)}
+            if changes != {"actor": event.actor, "data": event.data}:
+                Event.objects.filter(pk=event.pk).update(**changes)
+        _erase_admin_history([*players.values(), *kills])
+        game.personal_data_erased_at = timezone.now()
+        _save(game, "personal_data_erased_at")
+        _event(game, "personal_data_erased", actor, players=len(players))
+        personal_data_erased.send(sender=Game, game=game)
+        return game
+
+
+def game_delete(*, game: Game, actor: str) -> None:
+    """Delete a finished game with all it holds, its event log too. (The admin lets superusers only.)"""
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.FINISHED:
+            raise RuleError(_("Only a finished game can be deleted."))
+        pk = game.pk
+        game.delete()
+        # Its events go with it: the server's log keeps who deleted it (with the request id).
+        logger.info("Game %s (#%s) deleted by %s, with its events", game.name, pk, actor)
+        # After the commit, as for any change: the versions cached for the game are forgotten.
+        transaction.on_commit(partial(polls.forget_game, pk))
 
 
 # --- The chain ------------------------------------------------------------------------------------
@@ -350,6 +409,7 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
     went through that link; otherwise the game master revives the victim instead.
     """
     with _locked_game(kill.game_id) as game:
+        _require_not_erased(game)  # the undo of a finished game's last kill would start it again
         kill = Kill.objects.get(pk=kill.pk)
         if kill.status != Kill.Status.CONFIRMED:
             raise RuleError(_("Only a confirmed kill can be undone."))
@@ -410,6 +470,7 @@ def player_update(
 ) -> Player:
     """Change a player's name, email or group (those given); the Event keeps the old and new values."""
     with _locked_game(player.game_id) as game:
+        _require_not_erased(game)
         player = Player.objects.get(pk=player.pk)
         validators.check_player_fields(name=name, email=email, group=group)
         if changes := _save_changes(player, name=name, email=email, group=group):
@@ -463,6 +524,7 @@ def player_revive(*, player: Player, actor: str, after: Player | None = None) ->
 def player_new_codes(*, player: Player, actor: str, login: bool = True, death: bool = True) -> Player:
     """New secret codes, e.g. when a card was lost or a death code leaked."""
     with _locked_game(player.game_id) as game:
+        _require_not_erased(game)
         player = Player.objects.get(pk=player.pk)
         fields = []
         if login:
@@ -637,6 +699,11 @@ def _require_live(game):
         raise RuleError(_("The game is not running."))
 
 
+def _require_not_erased(game):
+    if game.personal_data_erased_at is not None:
+        raise RuleError(_("This game's personal data has been erased: its players can no longer be changed."))
+
+
 def _alive_player(pk):
     player = Player.objects.get(pk=pk)
     if not player.alive:
@@ -670,6 +737,50 @@ def _save_changes(obj, **wanted):
     if changes:
         _save(obj, *changes)
     return changes
+
+
+# --- Internals: erasing personal data -----------------------------------------------------------
+
+
+def _erased_actor(actor, players):
+    """A player's actor (`actor_for_player`) under their new name; a deleted player's keeps only the
+    id. Game masters and the sync stay as they are: staff act under their own account."""
+    match = re.fullmatch(r"player:.* \(#(\d+)\)", actor, flags=re.DOTALL)
+    if match is None:
+        return actor
+    player = players.get(int(match[1]))
+    return actor_for_player(player) if player is not None else f"player:(#{match[1]})"
+
+
+def _erased_data(event, players):
+    """An event's data without the players' own values. Every kind of event whose data holds a name,
+    an e-mail, a group or a reason typed by someone is listed here."""
+    data = dict(event.data)
+    if "reason" in data:
+        data["reason"] = ""
+    if event.kind == "player_deleted":
+        data["name"] = ""
+    elif event.kind == "player_updated":
+        player = players.get(event.player_id)
+        name = player.name if player is not None else ""
+        data["changes"] = {field: [name, name] if field == "name" else ["", ""] for field in data["changes"]}
+    return data
+
+
+def _erase_admin_history(objects):
+    """The admin's history of an object is titled with what it showed then (a player's name)."""
+    titles: dict[tuple[int | None, str], str] = {
+        (ContentType.objects.get_for_model(obj).pk, str(obj.pk)): str(obj)[:200] for obj in objects
+    }
+    candidates = LogEntry.objects.filter(
+        content_type__in={content_type for content_type, _pk in titles},
+        object_id__in={pk for _content_type, pk in titles},
+    )
+    # The filter also finds, say, the history of another game's kill that has a player's id here.
+    entries = [entry for entry in candidates if (entry.content_type_id, entry.object_id) in titles]
+    for entry in entries:
+        entry.object_repr = titles[(entry.content_type_id, entry.object_id)]
+    LogEntry.objects.bulk_update(entries, ["object_repr"], batch_size=500)
 
 
 # --- Internals: the chain and kills ---------------------------------------------------------------

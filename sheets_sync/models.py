@@ -99,3 +99,9 @@ class GameSheet(models.Model):
 
     def release_lease(self, token: str) -> None:
         GameSheet.objects.filter(pk=self.pk, lease_owner=token).update(lease_owner="", lease_expires_at=None)
+
+
+def forget_personal_data(sender, *, game, **kwargs):
+    """On rules.personal_data_erased: the cells of the last sync, and the messages that may quote them.
+    The next run writes the erased values over the sheet's (sheets_sync.sync.plan_changes)."""
+    GameSheet.objects.filter(game=game).update(synced={}, warnings=[], last_error="")

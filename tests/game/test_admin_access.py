@@ -12,6 +12,7 @@ PAGES = [
     ("admin:game_game_dashboard", "game"),
     ("admin:game_game_chain", "game"),
     ("admin:game_game_options", "game"),
+    ("admin:game_game_erase", "game"),
     ("admin:game_game_import", "game"),
     ("admin:game_game_cards", "game"),
     ("admin:game_game_export_players", "game"),
