@@ -26,10 +26,6 @@ from sheets_sync.client import SheetsError
 from sheets_sync.layout import KILLS, MISSIONS, PLAYERS, TABS, Tab, cell_text, database_rows
 
 ACTOR = "sync"
-ERASED = (
-    "This game's personal data has been erased: the sheet is no longer read, only written over. "
-    "Delete the spreadsheet (its version history keeps the names)."
-)
 # Rows and columns added beyond what is needed, so that a growing roster does not cost a layout
 # write every run.
 ROW_HEADROOM = 1000
@@ -261,7 +257,11 @@ def plan_changes(game: Game, sheet: dict[str, TabValues], synced: dict) -> Plan:
     if game.personal_data_erased_at is not None:
         # The sheet's names date from before the erasure: none comes back, and every cell the game has
         # a value for is written over with it (rows it has no id for keep what they hold).
-        return Plan(synced={}, rows=plan.rows, warnings=[ERASED])
+        erased = _(
+            "This game's personal data has been erased: the sheet is no longer read, only written over. "
+            "Delete the spreadsheet (its version history keeps the names)."
+        )
+        return Plan(synced={}, rows=plan.rows, warnings=[erased])
     return plan
 
 
