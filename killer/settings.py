@@ -40,11 +40,14 @@ INSTALLED_APPS = [
 # killer.E001 (killer/checks.py) makes an error of this warning about a weak SECRET_KEY.
 SILENCED_SYSTEM_CHECKS = ["security.W009"]
 
+# Those that add headers come first, so that every answer has them: the 400 of RefuseNulMiddleware and
+# the other errors of the middleware after them too (tests/test_security_headers.py).
 MIDDLEWARE = [
     "killer.middleware.RequestIdMiddleware",
-    "killer.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "killer.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "killer.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -52,7 +55,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "killer.urls"
