@@ -145,6 +145,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where the admin's login goes when its `next` is missing or points off the site (Django checks it with
+# url_has_allowed_host_and_scheme): the admin, not Django's /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Google Sheets sync (sheets_sync, `manage.py sync_sheets`). SHEETS_API_URL points the sync at a stand-in
 # for Google's Sheets and Drive APIs (tests, demos); the credentials file is a service account's JSON key.
