@@ -36,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 _JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _ALLOWED_LOCATIONS_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/[^/]+/allowedLocations$")
-
-
 LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
 # Every address of the machine: no name of its own.
 ANY_ADDRESS = ("", "0.0.0.0", "::")  # noqa: S104 -- names, not bound here
@@ -157,13 +155,15 @@ class Handler(BaseHTTPRequestHandler):
     def refusal(self, path):
         """Why a web page, not a client of the APIs, may have sent this request; None if it may not."""
         if self.headers.get("Host") not in self.server.hosts:
-            return "Unknown Host: the stand-in answers for localhost, 127.0.0.1 and [::1] only."
+            return (
+                "Unknown Host: the stand-in answers only for its own names (localhost, 127.0.0.1) and port."
+            )
         if self.command == "GET":
             return None
         origin = self.headers.get("Origin")
-        if (origin is not None and origin not in self.server.origins) or self.headers.get(
-            "Sec-Fetch-Site", "same-origin"
-        ) not in ("same-origin", "none"):
+        if origin is not None and origin not in self.server.origins:
+            return "Cross-site requests are refused."
+        if self.headers.get("Sec-Fetch-Site", "none") not in ("same-origin", "none"):
             return "Cross-site requests are refused."
         content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if path.startswith("/_emulator/") and content_type != "application/json":
