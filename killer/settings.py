@@ -35,13 +35,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "game",
     "sheets_sync",
+    "killer",  # its system checks (killer/checks.py)
 ]
+# killer.E001 (killer/checks.py) makes an error of this warning about a weak SECRET_KEY.
+SILENCED_SYSTEM_CHECKS = ["security.W009"]
 
+# Those that add headers come first, so that every answer has them: the 400 of RefuseNulMiddleware and
+# the other errors of the middleware after them too (tests/test_security_headers.py).
 MIDDLEWARE = [
     "killer.middleware.RequestIdMiddleware",
-    "killer.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "killer.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "killer.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -49,7 +55,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "killer.urls"
@@ -140,6 +145,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where the admin's login goes when its `next` is missing or points off the site (Django checks it with
+# url_has_allowed_host_and_scheme): the admin, not Django's /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Google Sheets sync (sheets_sync, `manage.py sync_sheets`). SHEETS_API_URL points the sync at a stand-in
 # for Google's Sheets and Drive APIs (tests, demos); the credentials file is a service account's JSON key.

@@ -2,7 +2,8 @@
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+# Long and varied enough for killer/checks.py: tests import killer.wsgi with DEBUG off.
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 
 from killer.settings import *  # noqa: E402,F403
 from killer.settings import BASE_DIR, DATABASES  # noqa: E402

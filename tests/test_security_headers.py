@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.management.utils import get_random_secret_key
 from django.test import Client, override_settings
 
 from game import api
@@ -37,6 +38,49 @@ def test_the_admin_allows_inline_styles_but_no_inline_scripts(client, game_maste
     directives = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";"))
     assert directives["script-src"] == "'self'"
     assert directives["style-src"] == "'self' 'unsafe-inline'"
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "Strict-Transport-Security",
+    "X-Request-ID",
+)
+
+
+@override_settings(DEBUG=False, SECURE_HSTS_SECONDS=3600, DATA_UPLOAD_MAX_MEMORY_SIZE=4096)
+def test_every_error_answer_carries_the_security_headers(cast, monkeypatch):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+    player = login(Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False), cast.killer)
+    answers = {
+        "400 NUL in the path": client.get("/rules/%00", secure=True),
+        "400 NUL in the query": client.get("/admin/game/player/?q=%00", secure=True),
+        "400 unknown Host": client.get("/", HTTP_HOST="evil.example", secure=True),
+        "400 API body": player.post("/api/kills", "[]", content_type="application/json", secure=True),
+        "403 CSRF": Client(enforce_csrf_checks=True).post("/api/login", {}, secure=True),
+        "404 page": client.get("/no/such/page/", secure=True),
+        "404 API": client.get("/api/nothing-here", secure=True),
+        "405 page": client.get("/logout/", secure=True),
+        "405 API": client.get("/api/kills", secure=True),
+        "413 API": player.post(
+            "/api/kills", '{"code": "' + "A" * 5000 + '"}', content_type="application/json", secure=True
+        ),
+    }
+    wrong = {"code": "AAAA-AAAA-AAAA"}
+    for _ in range(20):
+        limited = client.post("/api/login", wrong, content_type="application/json", secure=True)
+        if limited.status_code == 429:
+            break
+    answers["429 API"] = limited
+    monkeypatch.setattr("game.views.visible.me", lambda player: 1 / 0)
+    answers["500 page"] = player.get("/me/", secure=True)
+    for what, response in answers.items():
+        assert response.status_code == int(what[:3]), what
+        missing = [name for name in SECURITY_HEADERS if not response.has_header(name)]
+        assert missing == [], what
 
 
 def inline_scripts(html):
@@ -128,6 +172,7 @@ def production_environment():
         if line and not line.startswith("#"):
             name, _, value = line.partition("=")
             env[name] = value
+    env["SECRET_KEY"] = get_random_secret_key()  # the example's is a placeholder, refused (killer/checks.py)
     return env
 
 

@@ -8,6 +8,13 @@ Paths are Google's own, so a client reaches the stand-in by swapping only the ho
                                  IAM credentials (https://iamcredentials.googleapis.com), which
                                  google-auth asks after a token refresh: no location restriction
   /_emulator/faults|stats|reset  control for tests; /, /view/{id} pages for people
+
+It runs on a game master's laptop, and its sheets hold login codes: it answers only requests for its
+own names (localhost, 127.0.0.1, [::1] or its --host, with its port), so that no web page can read it
+through a DNS name of its own pointed at 127.0.0.1 (DNS rebinding); and it refuses any other method
+than GET from a browser on another site, and control requests that are not JSON (which a page cannot
+send elsewhere without asking first). Clients of Google's APIs (gspread, requests) send neither
+Origin nor Sec-Fetch-Site.
 """
 
 import json
@@ -29,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 _JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _ALLOWED_LOCATIONS_PATH = re.compile(r"^/v1/projects/-/serviceAccounts/[^/]+/allowedLocations$")
+LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+# Every address of the machine: no name of its own.
+ANY_ADDRESS = ("", "0.0.0.0", "::")  # noqa: S104 -- names, not bound here
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -40,6 +50,11 @@ class EmulatorServer(ThreadingHTTPServer):
         self.faults = faults
         self.traffic = Traffic()
         self.traffic.seed(faults.seed)
+        port = self.server_address[1]
+        names = set(LOCAL_NAMES) if address[0] in ANY_ADDRESS else {*LOCAL_NAMES, address[0]}
+        # The Host header a client sends: the name and the port, or the name alone for port 80.
+        self.hosts = {f"{name}:{port}" for name in names} | (names if port == 80 else set())
+        self.origins = {f"http://{host}" for host in self.hosts}
 
     @property
     def url(self):
@@ -102,6 +117,11 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        refused = self.refusal(parts.path)
+        if refused:
+            logger.warning("Sheets API stand-in refused %s %s: %s", self.command, self.path, refused)
+            self.send_answer(403, ApiError(403, refused).body())
+            return
         try:
             if parts.path.startswith("/_emulator/"):
                 self.send_answer(200, self.control(parts.path, raw_body))
@@ -131,6 +151,24 @@ class Handler(BaseHTTPRequestHandler):
         if result is not None:
             self.server.traffic.answered(result[0])
             self.send_answer(*result)
+
+    def refusal(self, path):
+        """Why a web page, not a client of the APIs, may have sent this request; None if it may not."""
+        if self.headers.get("Host") not in self.server.hosts:
+            return (
+                "Unknown Host: the stand-in answers only for its own names (localhost, 127.0.0.1) and port."
+            )
+        if self.command == "GET":
+            return None
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in self.server.origins:
+            return "Cross-site requests are refused."
+        if self.headers.get("Sec-Fetch-Site", "none") not in ("same-origin", "none"):
+            return "Cross-site requests are refused."
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if path.startswith("/_emulator/") and content_type != "application/json":
+            return "The control endpoints take JSON (Content-Type: application/json)."
+        return None
 
     def api(self, path, query, raw_body):
         """One Sheets or Drive request, after the faults have had their say; None when dropped."""

@@ -157,18 +157,17 @@ def test_nginx_accepts_the_site(tmp_path, certificate):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture
-def nginx(tmp_path, certificate, deployment):
-    """The site in front of the deployed release, on loopback ports: a connection to its HTTPS side,
-    and the HTTP side's port."""
+def running_nginx(tmp_path, certificate, app_port):
+    """The site on loopback ports, in front of `app_port`: a connection to its HTTPS side, and the
+    HTTP side's port. Its server_name is the deploy tests' killer.test."""
     require("nginx")
     http_port, https_port = free_port(), free_port()
-    site = site_in(tmp_path, certificate)
-    # Loopback ports instead of 80 and 443, the deployment's gunicorn instead of 8000.
+    site = site_in(tmp_path, certificate).replace("killer.example.org", "killer.test")
+    # Loopback ports instead of 80 and 443, the app's instead of 8000.
     site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = re.sub(r"listen 80\b", f"listen 127.0.0.1:{http_port}", site)
     site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
-    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{deployment.port};")
+    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
     conf = nginx_conf(tmp_path, site)
     process = subprocess.Popen(  # noqa: S603
         ["nginx", "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off; master_process off;"],  # noqa: S607
@@ -179,6 +178,39 @@ def nginx(tmp_path, certificate, deployment):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def nginx(tmp_path, certificate, deployment):
+    """The site in front of the deployed release."""
+    yield from running_nginx(tmp_path, certificate, deployment.port)
+
+
+@pytest.fixture
+def nginx_alone(tmp_path, certificate):
+    """The site with no app behind it: what nginx answers by itself."""
+    yield from running_nginx(tmp_path, certificate, free_port())
+
+
+def test_nginx_redirects_to_https_at_its_own_name_only(nginx_alone):
+    _, http_port = nginx_alone
+    status, headers, _ = fetch(http.client.HTTPConnection("127.0.0.1", http_port), "/me/?a=1")
+    assert (status, headers["Location"]) == (301, "https://killer.test/me/?a=1")
+
+    # Another name gets no redirect to it, nor to us: the connection closes without an answer.
+    for host in ("evil.example", "127.0.0.1"):
+        with pytest.raises(http.client.RemoteDisconnected):
+            fetch(http.client.HTTPConnection("127.0.0.1", http_port), "/me/", host=host)
+
+
+def test_nginx_serves_https_for_its_own_name_only(nginx_alone):
+    https, _ = nginx_alone
+    status, _, _ = fetch(https, "/health")
+    assert status == 502  # its own name: passed on (to no app here)
+    with pytest.raises(http.client.RemoteDisconnected):
+        fetch(https, "/health", host="evil.example")
+    with pytest.raises(ssl.SSLError):
+        wait_for_https(https.port, site="evil.example")
 
 
 @pytest.mark.slow
@@ -274,21 +306,35 @@ def cookie_header(cookies):
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
-def wait_for_https(port):
+class SiteConnection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 that names the site in its TLS handshake (SNI), as a browser does."""
+
+    def __init__(self, port, site, context):
+        super().__init__("127.0.0.1", port, context=context, timeout=5)
+        self.site, self.tls = site, context
+
+    def connect(self):
+        http.client.HTTPConnection.connect(self)
+        self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.site)
+
+
+def wait_for_https(port, site="killer.test"):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     for _ in range(50):
-        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+        connection = SiteConnection(port, site, context)
         try:
             connection.connect()
             return connection
+        except ssl.SSLError:
+            raise
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"nginx does not answer on {port}")
 
 
-def fetch(connection, path, headers=None, *, method="GET", body=None):
-    connection.request(method, path, body=body, headers={"Host": "killer.test", **(headers or {})})
+def fetch(connection, path, headers=None, *, method="GET", body=None, host="killer.test"):
+    connection.request(method, path, body=body, headers={"Host": host, **(headers or {})})
     response = connection.getresponse()
     return response.status, response.headers, response.read()

@@ -97,3 +97,21 @@ def test_actions_need_the_csrf_token(game_master, running_game):
 
     assert response.status_code == 403
     assert Game.objects.get(pk=running_game.pk).status == Game.Status.RUNNING
+
+
+@pytest.mark.parametrize(
+    "unsafe", ["https://evil.example/", "//evil.example/admin/", "http://testserver.evil.example/"]
+)
+def test_it_sends_a_login_with_an_unsafe_next_to_the_admin_index(client, game_master, unsafe):
+    url = f"/admin/login/?next={unsafe}"
+    response = client.post(url, {"username": "gm", "password": "gm-password", "next": unsafe})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_it_follows_a_safe_next_after_login(client, game_master):
+    page = reverse("admin:game_game_changelist")
+    response = client.post(
+        f"/admin/login/?next={page}", {"username": "gm", "password": "gm-password", "next": page}
+    )
+    assert response.status_code == 302 and response["Location"] == page

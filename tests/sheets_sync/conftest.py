@@ -38,7 +38,7 @@ class Emulator:
 
     def reset(self):
         """Forget every spreadsheet and every count."""
-        requests.post(f"{self.url}/_emulator/reset", timeout=5).raise_for_status()
+        requests.post(f"{self.url}/_emulator/reset", json={}, timeout=5).raise_for_status()
 
     def service_account_info(self):
         """A service-account key file's content whose token_uri is the stand-in's /token: write it to

@@ -66,7 +66,7 @@ def test_a_reset_empties_the_file(tmp_path):
     data = tmp_path / "sheets.json"
     server = serve(data)
     create(server.url, "Game")
-    requests.post(f"{server.url}/_emulator/reset", timeout=5).raise_for_status()
+    requests.post(f"{server.url}/_emulator/reset", json={}, timeout=5).raise_for_status()
     stop(server)
 
     assert json.loads(data.read_text()) == {"spreadsheets": {}}
