@@ -6,6 +6,11 @@ IP address, because a whole venue shares one public address and must never be lo
 player's typos. While a limit is reached the code is not even looked at, so a right guess then says
 nothing. docs/security.md works out what the limits leave an attacker.
 
+In the admin, a browser that has logged in as a user keeps a signed device cookie naming them
+(ADMIN_DEVICE_COOKIE, ADMIN_DEVICE_SECONDS, renewed at each login). Its guesses for that user count
+under the cookie only, so a game master's own browser gets in while strangers have used up the user
+name's limit. `manage.py unlock_admin` forgets the admin's counters.
+
 Counters live where every gunicorn worker and every server sees them: in Redis when CACHE_URL points
 at one (its INCR is atomic), else in the database (an UPDATE … SET count = count + 1). A guess is
 counted before it is looked at and given back when it was right, so a burst of guesses at once gets no
@@ -16,15 +21,17 @@ import contextlib
 import hashlib
 import logging
 import math
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
@@ -41,9 +48,14 @@ LOGIN_PER_CLIENT = Limit("login-client", 10, 10 * 60)
 LOGIN_PER_IP = Limit("login-ip", 600, 10 * 60)
 DEATH_CODE_PER_PLAYER = Limit("death-code-player", 10, 60 * 60)
 DEATH_CODE_PER_IP = Limit("death-code-ip", 300, 10 * 60)
+ADMIN_PER_DEVICE = Limit("admin-device", 10, 15 * 60)
 ADMIN_PER_CLIENT = Limit("admin-client", 10, 15 * 60)
 ADMIN_PER_USER = Limit("admin-user", 100, 60 * 60)
 ADMIN_PER_IP = Limit("admin-ip", 100, 15 * 60)
+ADMIN_LIMITS = [ADMIN_PER_DEVICE, ADMIN_PER_CLIENT, ADMIN_PER_USER, ADMIN_PER_IP]
+ADMIN_DEVICE_COOKIE = "admin_device"
+ADMIN_DEVICE_SECONDS = 90 * 24 * 60 * 60
+_ADMIN_DEVICE_SALT = "game.ratelimit.admin-device"
 
 
 class RateLimited(Exception):
@@ -84,11 +96,62 @@ def death_code_keys(request, player):
 
 
 def admin_keys(request, username):
+    name = _admin_name(username)
+    device = _admin_device(request)
+    if name and device and device[0] == name:
+        # A browser this user has logged in from: strangers' guesses on the user name do not lock it.
+        return [(ADMIN_PER_DEVICE, device[1])]
     return [
         (ADMIN_PER_CLIENT, client_id(request)),
-        (ADMIN_PER_USER, (username or "").strip().lower() or None),
+        (ADMIN_PER_USER, name or None),
         (ADMIN_PER_IP, client_ip(request)),
     ]
+
+
+def admin_trust_device(response, user):
+    """After a successful admin login: this browser is one of the user's devices from now on."""
+    value = signing.dumps(
+        [_admin_name(user.get_username()), secrets.token_urlsafe(16)], salt=_ADMIN_DEVICE_SALT
+    )
+    response.set_cookie(
+        ADMIN_DEVICE_COOKIE,
+        value,
+        max_age=ADMIN_DEVICE_SECONDS,
+        path="/admin/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def admin_unlock(username):
+    """Lifts the lock strangers' wrong passwords put on a user name. Returns the failures forgotten."""
+    key = _key(ADMIN_PER_USER, _admin_name(username), _now())
+    counters = store()
+    failures = counters.counts([key]).get(key, 0)
+    counters.forget(key)
+    return failures
+
+
+def admin_unlock_all():
+    """Forgets every admin counter: user names, browsers, devices and addresses. Returns how many."""
+    return store().forget_all([f"rl:{limit.name}:" for limit in ADMIN_LIMITS])
+
+
+def _admin_name(username):
+    return (username or "").strip().lower()
+
+
+def _admin_device(request):
+    """(user name, device id) from a valid device cookie, else None."""
+    value = request.COOKIES.get(ADMIN_DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        name, device = signing.loads(value, salt=_ADMIN_DEVICE_SALT, max_age=ADMIN_DEVICE_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return name, device
 
 
 def take(keys):
@@ -179,6 +242,18 @@ class CacheStore:
         with contextlib.suppress(ValueError):  # expired: the window is over
             self.cache.decr(key)
 
+    def forget(self, key):
+        self.cache.delete(key)
+
+    def forget_all(self, prefixes):
+        # Django's cache API cannot list keys: Redis's SCAN, on the keys as the cache names them, through
+        # the backend's client (a private detail: tests/test_admin_login_lockout.py pins it).
+        client = self.cache._cache.get_client(write=True)
+        keys = [
+            key for prefix in prefixes for key in client.scan_iter(match=self.cache.make_key(f"{prefix}*"))
+        ]
+        return client.delete(*keys) if keys else 0
+
 
 class DatabaseStore:
     """A row per key and window, counted in a transaction: parallel guesses all count, one at a time."""
@@ -216,3 +291,16 @@ class DatabaseStore:
         from game.models import RateLimitCounter
 
         RateLimitCounter.objects.filter(key=key, count__gt=0).update(count=F("count") - 1)
+
+    def forget(self, key):
+        from game.models import RateLimitCounter
+
+        RateLimitCounter.objects.filter(key=key).delete()
+
+    def forget_all(self, prefixes):
+        from game.models import RateLimitCounter
+
+        query = Q()
+        for prefix in prefixes:
+            query |= Q(key__startswith=prefix)
+        return RateLimitCounter.objects.filter(query).delete()[0]

@@ -26,12 +26,15 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
-        # A bounded pool that makes a request wait for a free connection (5 s at most): redis-py's
-        # default pool refuses a connection past its limit, and a gevent worker with thousands of
-        # phones connected asks for more (a 500 on the poll refused). OPTIONS can change both.
+        # A bounded pool where a request waits for a free connection as long as it takes: redis-py's
+        # default pool refuses a connection past its limit. Under gevent a connection stays taken until
+        # its greenlet's turn comes round again, which in a burst of a thousand requests on one worker
+        # is seconds; a bounded wait turned that into 500s (tests/test_guess_burst.py). A Redis that is
+        # down still fails at once: nobody waits for a connection that cannot be made. OPTIONS can
+        # change both.
         self._options = {
             "pool_class": "redis.BlockingConnectionPool",
             "max_connections": 50,
-            "timeout": 5,
+            "timeout": None,
             **self._options,
         }

@@ -27,7 +27,8 @@ def favicon(request):
 
 
 def admin_login(request):
-    """Django's admin login, with limits on failed passwords (game/ratelimit.py)."""
+    """Django's admin login, with limits on failed passwords and a device cookie at each success
+    (game/ratelimit.py)."""
     if request.method != "POST":
         return admin.site.login(request)
     keys = ratelimit.admin_keys(request, request.POST.get("username"))
@@ -53,6 +54,8 @@ def admin_login(request):
     # a 403 a CSRF failure.
     if response.status_code != 200 or request.user.is_authenticated:
         ratelimit.give_back(keys)
+    if request.user.is_authenticated:
+        ratelimit.admin_trust_device(response, request.user)
     return response
 
 
