@@ -111,7 +111,11 @@ class Command(BaseCommand):
                         self.stdout.write(line)
                     return
                 (self.stderr if failed else self.stdout).write(line)
-                if self.stopping.wait(max(0, interval - (time.monotonic() - started))):
+                pause = interval - (time.monotonic() - started)
+                if any(o.deferred for o in outcomes):
+                    # Games wait for Google's quota: go on as soon as the next window opens.
+                    pause = min(pause, budget.WINDOW_SECONDS)
+                if self.stopping.wait(max(0, pause)):
                     return
                 # A service lives for weeks: drop database connections the server closed meanwhile.
                 close_old_connections()

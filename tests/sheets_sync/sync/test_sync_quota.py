@@ -1,12 +1,18 @@
 """Google's quota, spent deliberately: sheets nobody changed are not read, and many games sync without
 a single 429 when the stand-in holds Google's per-minute quota."""
 
+import threading
+import time
+
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 from game import rules
 from game.models import Game
 from sheets_sync import budget
 from sheets_sync.emulator import faults
+from sheets_sync.management.commands import sync_sheets
 from sheets_sync.models import GameSheet
 from tests.sheets_sync.sync.helpers import Calls, row_number, sync, type_in
 
@@ -101,6 +107,49 @@ def test_many_games_sync_within_googles_quota_without_a_429(
     assert "429" not in sheets_emulator.stats()["by_status"]
     assert all(" 0 failed" in output for output in outputs), outputs
     assert any("deferred (Google's per-minute quota)" in output for output in outputs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loop_with_games_waiting_for_the_quota_goes_on_at_the_next_window(
+    sheets_emulator, sheets_settings, settings, monkeypatch
+):
+    monkeypatch.setattr(faults, "QUOTA_WINDOW_SECONDS", 6)
+    monkeypatch.setattr(budget, "WINDOW_SECONDS", 1)
+    settings.SHEETS_READS_PER_MINUTE = settings.SHEETS_WRITES_PER_MINUTE = 60
+    sheets_emulator.faults(read_quota_per_minute=60, write_quota_per_minute=60)
+    for number in range(20):
+        game = Game.objects.create(name=f"Game {number}")
+        GameSheet.objects.create(game=game, spreadsheet_key=sheets_emulator.create_spreadsheet(game.name))
+    command = sync_sheets.Command()
+    output = Output()
+
+    def loop():
+        call_command(command, "--loop", "--interval", "120", stdout=output, stderr=output)
+        connection.close()
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        # A run that leaves games for the quota is followed by the next within a window, not after
+        # the 120 s interval: every sheet is made and filled within the bound.
+        deadline = time.monotonic() + 90
+        while not all_synced():
+            assert time.monotonic() < deadline, output.text
+            time.sleep(0.2)
+    finally:
+        command.stopping.set()
+        thread.join(timeout=60)
+    assert "429" not in sheets_emulator.stats()["by_status"]
+
+
+class Output:
+    text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
 
 
 def all_synced():
