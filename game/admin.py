@@ -45,7 +45,8 @@ class RulesAdmin(admin.ModelAdmin):
 class MissionInline(admin.TabularInline):
     model = Mission
     fields = ["text", "active"]
-    extra = 3
+    # Many at once, or a pack: the game's "Add missions" page.
+    extra = 1
 
     def has_delete_permission(self, request, obj=None):
         # A deleted mission leaves its holders without one; in a live game, take it out of the pool.
@@ -171,6 +172,7 @@ class GameAdmin(RulesAdmin):
             path("<int:pk>/do/<slug:action>/", view(admin_views.game_action), name="game_game_action"),
             path("<int:pk>/erase/", view(admin_views.game_erase), name="game_game_erase"),
             path("<int:pk>/import/", view(admin_roster.game_import), name="game_game_import"),
+            path("<int:pk>/missions/", view(admin_roster.game_missions), name="game_game_missions"),
             path("<int:pk>/cards/", view(admin_roster.game_cards), name="game_game_cards"),
             path(
                 "<int:pk>/export/players.csv",

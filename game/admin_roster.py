@@ -1,5 +1,5 @@
-"""The roster in and out of the admin: players imported from a CSV file, players and kills exported
-as CSV files, and login cards to print and hand out.
+"""The roster in and out of the admin: players imported from a CSV file, missions pasted or taken from
+a pack, players and kills exported as CSV files, and login cards to print and hand out.
 
 Like game/admin_views.py, whose helpers these views share, each view fetches and authorises first;
 game/admin.py wires them up through `admin_site.admin_view`, so only staff reach them.
@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from game import cards, csv_io, rules
-from game.admin_views import admin_page, dashboard_url, get_allowed
+from game import cards, csv_io, rules, validators
+from game.admin_views import admin_page, dashboard_url, get_allowed, mission_pool_warning
+from game.mission_packs import PACKS
 from game.models import Game, Player
 
 
@@ -76,6 +77,78 @@ def _import_rows(request, game, rows):
         return redirect(dashboard_url(game.pk))
     messages.success(request, _("%(count)d players imported.") % {"count": len(rows)})
     return redirect(reverse("admin:game_player_changelist") + f"?game__id__exact={game.pk}")
+
+
+class MissionsForm(forms.Form):
+    texts = forms.CharField(
+        label=gettext_lazy("Missions"),
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
+        help_text=gettext_lazy(
+            "One mission per line, as the hunter will read it. Blank lines and missions already in the "
+            "pool are skipped."
+        ),
+    )
+
+
+def game_missions(request, pk):
+    """Missions pasted one per line, or a whole pack, added to the pool through the rules; all of
+    them or, when a line is refused, none."""
+    game = get_allowed(request, Game, pk, "change")
+    if not request.user.has_perm("game.add_mission"):
+        raise PermissionDenied
+    pack = PACKS.get(request.POST.get("pack", ""))
+    form = MissionsForm(request.POST if request.method == "POST" and not pack else None)
+    errors = []
+    if pack or form.is_valid():
+        lines = pack[1] if pack else form.cleaned_data["texts"].splitlines()
+        texts, errors = _new_missions(game, lines)
+        if not errors:
+            return _add_missions(request, game, texts)
+    return admin_page(
+        request,
+        "admin/game/game/missions.html",
+        {
+            "title": _("Add missions to %(game)s") % {"game": game},
+            "game": game,
+            "opts": Game._meta,
+            "form": form,
+            "errors": errors,
+            "packs": [(code, label, len(texts)) for code, (label, texts) in PACKS.items()],
+            "pool": game.missions.filter(active=True).count(),
+            "warning": mission_pool_warning(game),
+        },
+    )
+
+
+def _new_missions(game, lines):
+    """The lines' missions not yet in the pool, in order, and an error per refused line."""
+    known = set(game.missions.values_list("text", flat=True))
+    texts, errors = [], []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text in known:
+            continue
+        try:
+            validators.check_mission_text(text)
+        except rules.RuleError as error:
+            errors.append(_("Line %(number)d: %(error)s") % {"number": number, "error": error.message})
+            continue
+        known.add(text)
+        texts.append(text)
+    return texts, errors
+
+
+def _add_missions(request, game, texts):
+    actor = rules.actor_for_user(request.user)
+    try:
+        with transaction.atomic():
+            for text in texts:
+                rules.mission_add(game=game, text=text, actor=actor)
+    except rules.RuleError as error:
+        messages.error(request, error.message)
+        return redirect(dashboard_url(game.pk))
+    messages.success(request, _("%(count)d missions added to the pool.") % {"count": len(texts)})
+    return redirect(dashboard_url(game.pk))
 
 
 def _csv_download(request, pk, what):

@@ -293,6 +293,21 @@ def _chart(bars, *, width=720, height=160):
     }
 
 
+def mission_pool_warning(game):
+    """What to tell a game master whose pool is much smaller than the game: None when it is fine."""
+    missions = game.missions.filter(active=True).count()
+    players = game.players.alive().count() if game.is_live else game.players.filter(dropped_out=False).count()
+    if missions == 0:
+        return _("The pool has no mission: add some before the game starts.")
+    if missions * 2 < players:
+        return _(
+            "The pool has %(missions)d missions for %(players)d players: most missions will be held by "
+            "several hunters at once, and a player who sees one done to someone else may guess it. "
+            "Add missions (a pack, or several at once)."
+        ) % {"missions": missions, "players": players}
+    return None
+
+
 def game_dashboard(request, pk):
     game = get_allowed(request, Game, pk, "view")
     counts = game.players.aggregate(
@@ -314,6 +329,7 @@ def game_dashboard(request, pk):
             "pending": [k for k in open_kills if k.status == Kill.Status.PENDING],
             "top_killers": game.players.filter(kill_count__gt=0).ranked()[:10],
             "chain_problems": rules.chain_problems(game),
+            "pool_warning": None if game.status == Game.Status.FINISHED else mission_pool_warning(game),
         },
     )
 

@@ -14,6 +14,7 @@ PAGES = [
     ("admin:game_game_options", "game"),
     ("admin:game_game_erase", "game"),
     ("admin:game_game_import", "game"),
+    ("admin:game_game_missions", "game"),
     ("admin:game_game_cards", "game"),
     ("admin:game_game_export_players", "game"),
     ("admin:game_game_export_kills", "game"),

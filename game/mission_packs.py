@@ -1,0 +1,82 @@
+"""Missions to start a game's pool from, in French and in English.
+
+Written for a school, a company or an evening among friends: nothing that hurts, costs money, breaks a
+rule of the place or needs the target to be alone. Each can be done in a minute, in front of others,
+without the target noticing it was a mission. The game master adds a pack from the game's "Add
+missions" page and edits it like any mission.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+PACKS = {
+    "fr": (
+        _("the pack in French"),
+        (
+            "Faire dire « banane » à votre cible.",
+            "Faire tenir à votre cible un objet que vous lui tendez.",
+            "Faire écrire quelque chose à votre cible sur une feuille que vous lui donnez.",
+            "Obtenir que votre cible vous donne l'heure.",
+            "Faire dire « merci » trois fois de suite à votre cible.",
+            "Obtenir que votre cible vous prête un stylo.",
+            "Faire dire à votre cible le nom d'un pays d'Amérique du Sud.",
+            "Faire chanter une phrase d'une chanson à votre cible.",
+            "Obtenir que votre cible vous serre la main.",
+            "Faire dire « c'est incroyable » à votre cible.",
+            "Faire épeler son prénom à votre cible.",
+            "Obtenir que votre cible vous montre une photo sur son téléphone.",
+            "Faire compter jusqu'à cinq à voix haute votre cible.",
+            "Faire dire à votre cible ce qu'elle a mangé hier soir.",
+            "Obtenir que votre cible vous tape dans la main.",
+            "Faire goûter quelque chose à votre cible (un bonbon, un biscuit).",
+            "Faire dire « pourquoi pas » à votre cible.",
+            "Obtenir que votre cible vous recommande un film.",
+            "Faire dessiner un chat à votre cible.",
+            "Faire dire à votre cible la date de son anniversaire.",
+            "Obtenir que votre cible ramasse un objet que vous avez laissé tomber.",
+            "Faire nommer trois couleurs à votre cible.",
+            "Faire dire « bonne idée » à votre cible.",
+            "Obtenir que votre cible vous donne un conseil.",
+            "Faire lire à voix haute une phrase à votre cible.",
+            "Faire dire à votre cible le nom de son animal préféré.",
+            "Obtenir que votre cible pose pour une photo avec vous.",
+            "Faire dire « on verra » à votre cible.",
+            "Faire plier une feuille en deux à votre cible.",
+            "Obtenir que votre cible vous explique un mot que vous faites semblant de ne pas connaître.",
+        ),
+    ),
+    "en": (
+        _("the pack in English"),
+        (
+            "Get your target to say “banana”.",
+            "Get your target to hold an object you hand them.",
+            "Get your target to write something on a sheet of paper you give them.",
+            "Get your target to tell you the time.",
+            "Get your target to say “thank you” three times in a row.",
+            "Get your target to lend you a pen.",
+            "Get your target to name a country in South America.",
+            "Get your target to sing a line of a song.",
+            "Get your target to shake your hand.",
+            "Get your target to say “that's amazing”.",
+            "Get your target to spell their first name.",
+            "Get your target to show you a photo on their phone.",
+            "Get your target to count to five out loud.",
+            "Get your target to tell you what they had for dinner yesterday.",
+            "Get your target to give you a high five.",
+            "Get your target to taste something (a sweet, a biscuit).",
+            "Get your target to say “why not”.",
+            "Get your target to recommend a film to you.",
+            "Get your target to draw a cat.",
+            "Get your target to tell you their birthday.",
+            "Get your target to pick up something you dropped.",
+            "Get your target to name three colours.",
+            "Get your target to say “good idea”.",
+            "Get your target to give you a piece of advice.",
+            "Get your target to read a sentence out loud.",
+            "Get your target to name their favourite animal.",
+            "Get your target to pose for a photo with you.",
+            "Get your target to say “we'll see”.",
+            "Get your target to fold a sheet of paper in two.",
+            "Get your target to explain a word you pretend not to know.",
+        ),
+    ),
+}
