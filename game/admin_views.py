@@ -109,6 +109,16 @@ class ReasonForm(forms.Form):
     )
 
 
+class RejectionForm(ReasonForm):
+    # The killer reads it: a rejected claim with no reason is a riddle.
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=500,
+        validators=[validate_plain_text],
+        help_text=gettext_lazy("The killer reads it on their page."),
+    )
+
+
 # --- Games ----------------------------------------------------------------------------------------
 
 # Each game button: the rule it calls, the confirmation page's title and text, the message once done.
@@ -122,7 +132,10 @@ GAME_ACTIONS = {
     "pause": (
         rules.game_pause,
         gettext_lazy("Pause the game"),
-        gettext_lazy("While the game is paused, no kill can be reported or confirmed."),
+        gettext_lazy(
+            "While the game is paused, players can neither report nor confirm kills; game masters can "
+            "still settle the kills that wait."
+        ),
         gettext_lazy("The game is paused."),
     ),
     "resume": (
@@ -425,14 +438,14 @@ def player_force_kill(request, pk):
 # --- Kills ----------------------------------------------------------------------------------------
 
 
-def _kill_page(request, pk, *, rule, title, explanation, button, done):
+def _kill_page(request, pk, *, rule, title, explanation, button, done, form_class=ReasonForm):
     """Confirm, reject and undo: a reason, one rule, then back to the game's dashboard and its queue."""
     kill = get_allowed(request, Kill, pk, "change")
     return _action_page(
         request,
         obj=kill,
         rule=partial(rule, kill=kill),
-        form=ReasonForm(_posted(request)),
+        form=form_class(_posted(request)),
         title=title,
         explanation=explanation,
         button=button,
@@ -446,7 +459,7 @@ def kill_confirm(request, pk):
     return _kill_page(
         request,
         pk,
-        rule=rules.kill_confirm,
+        rule=partial(rules.kill_confirm, by_game_master=True),
         title=_("Confirm this kill"),
         explanation=_("The victim is eliminated; the killer inherits their target."),
         button=_("Confirm the kill"),
@@ -463,6 +476,7 @@ def kill_reject(request, pk):
         explanation=_("Nobody dies; the killer keeps hunting the same target."),
         button=_("Reject the kill"),
         done=_("The kill is rejected."),
+        form_class=RejectionForm,
     )
 
 

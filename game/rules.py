@@ -319,10 +319,18 @@ def kill_declare(*, killer: Player, actor: str, target_id: int | None = None) ->
         return kill
 
 
-def kill_confirm(*, kill: Kill, actor: str, reason: str | None = None) -> Kill:
-    """The victim, or a game master who may say why on the kill, confirms a pending or disputed kill."""
+def kill_confirm(
+    *, kill: Kill, actor: str, reason: str | None = None, by_game_master: bool = False
+) -> Kill:
+    """The victim, or a game master who may say why on the kill, confirms a pending or disputed kill.
+
+    A game master may also while the game is paused: a pause stops the players, not the settling of
+    the kills that wait (a game master may reject them, too)."""
     with _locked_game(kill.game_id) as game:
-        _require_running(game)
+        if by_game_master:
+            _require_live(game)
+        else:
+            _require_running(game)
         kill = Kill.objects.get(pk=kill.pk)
         if kill.status not in Kill.OPEN_STATUSES:
             raise RuleError(_("This kill is no longer waiting for an answer."))
@@ -345,8 +353,11 @@ def kill_deny(*, kill: Kill, actor: str) -> Kill:
         return kill
 
 
-def kill_reject(*, kill: Kill, actor: str, reason: str = "") -> Kill:
-    """A game master throws out a pending or disputed kill: nobody dies."""
+def kill_reject(*, kill: Kill, actor: str, reason: str) -> Kill:
+    """A game master throws out a pending or disputed kill, saying why (the killer reads it): nobody dies."""
+    reason = reason.strip()
+    if not reason:
+        raise RuleError(_("Say why the kill is rejected: the killer reads it."), status=400)
     with _locked_game(kill.game_id) as game:
         kill = Kill.objects.get(pk=kill.pk)
         if kill.status not in Kill.OPEN_STATUSES:

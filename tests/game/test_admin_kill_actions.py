@@ -54,16 +54,37 @@ def test_reject_a_pending_kill_with_a_reason(gm_client, running_game, killer, vi
     assert rules.chain_problems(running_game) == []
 
 
-def test_confirm_in_a_paused_game_shows_the_rules_message(gm_client, running_game, killer):
+def test_a_game_master_settles_a_disputed_kill_while_the_game_is_paused(gm_client, running_game, killer):
+    # A pause stops the players; the game master settles what waits, confirming as well as rejecting.
     kill = disputed_kill(killer)
     rules.game_pause(game=running_game, actor="gm:gm")
 
-    response = gm_client.post(reverse("admin:game_kill_confirm", args=[kill.pk]), {"reason": ""}, follow=True)
+    gm_client.post(reverse("admin:game_kill_confirm", args=[kill.pk]), {"reason": "Seen by a teacher"})
+
+    kill.refresh_from_db()
+    assert (kill.status, kill.reason) == ("confirmed", "Seen by a teacher")
+    assert rules.chain_problems(running_game) == []
+
+
+def test_a_player_cannot_confirm_while_the_game_is_paused(running_game, killer):
+    kill = rules.kill_declare(killer=killer, actor="player")
+    rules.game_pause(game=running_game, actor="gm:gm")
+
+    with pytest.raises(rules.RuleError, match="paused"):
+        rules.kill_confirm(kill=kill, actor="player:victim")
+
+
+def test_a_rejection_needs_a_reason_the_killer_will_read(gm_client, running_game, killer, victim):
+    kill = rules.kill_declare(killer=killer, actor="player")
+
+    response = gm_client.post(reverse("admin:game_kill_reject", args=[kill.pk]), {"reason": "   "})
 
     assert response.status_code == 200
-    assert "The game is paused: no kills can be reported for now." in messages_of(response)
+    assert "This field is required." in response.content.decode()
     kill.refresh_from_db()
-    assert (kill.status, kill.reason) == ("denied", "")
+    assert kill.status == "pending"
+    with pytest.raises(rules.RuleError, match="Say why"):
+        rules.kill_reject(kill=kill, actor="gm:gm", reason=" ")
 
 
 @pytest.mark.parametrize("inherits", [True, False])
