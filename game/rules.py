@@ -319,9 +319,7 @@ def kill_declare(*, killer: Player, actor: str, target_id: int | None = None) ->
         return kill
 
 
-def kill_confirm(
-    *, kill: Kill, actor: str, reason: str | None = None, by_game_master: bool = False
-) -> Kill:
+def kill_confirm(*, kill: Kill, actor: str, reason: str | None = None, by_game_master: bool = False) -> Kill:
     """The victim, or a game master who may say why on the kill, confirms a pending or disputed kill.
 
     A game master may also while the game is paused: a pause stops the players, not the settling of
