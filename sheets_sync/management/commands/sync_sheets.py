@@ -51,7 +51,7 @@ class Outcome:
 
     game: str
     busy: bool = False
-    deferred: bool = False  # Google's per-minute quota was spent: the next run syncs it first
+    deferred: bool = False  # Google's per-minute quota or the run's time was spent: the next run goes on
     error: str = ""
     reads: int = 0
     writes: int = 0
@@ -169,12 +169,10 @@ class Command(BaseCommand):
             if self.stopping.is_set():
                 break
             seconds = self.deadline - time.monotonic()
-            if outcomes and outcomes[-1].deferred:
-                # The quota is spent: the games left wait for the next run, first in its line.
+            if (outcomes and outcomes[-1].deferred) or seconds < settings.SHEETS_TIMEOUT / 10:
+                # The quota or the run's time is spent: the games left wait for the next run, which
+                # starts with them (the longest-waiting first).
                 outcomes.append(Outcome(game=label(game_sheet), deferred=True))
-                continue
-            if seconds < settings.SHEETS_TIMEOUT / 10:
-                outcomes.append(Outcome(game=label(game_sheet), error="no time left in this run"))
                 continue
             outcomes.append(self.sync_game(game_sheet, seconds))
         return outcomes
@@ -328,7 +326,11 @@ class Command(BaseCommand):
         reads, writes = total("reads"), total("writes")
         parts = [
             f"{synced} game(s) synced, {len(failures)} failed, {busy} busy (another run is syncing them)"
-            + (f", {deferred} deferred (Google's per-minute quota)" if deferred else "")
+            + (
+                f", {deferred} deferred to the next run (Google's quota or this run's time)"
+                if deferred
+                else ""
+            )
             + (f", {self.unchanged} unchanged" if self.unchanged else "")
             + (f", {self.finished} finished and up to date" if self.finished else ""),
             f"{reads + writes} calls ({reads} reads, {writes} writes, {total('retries')} retries)"

@@ -106,7 +106,7 @@ def test_many_games_sync_within_googles_quota_without_a_429(
     assert all_synced(), outputs
     assert "429" not in sheets_emulator.stats()["by_status"]
     assert all(" 0 failed" in output for output in outputs), outputs
-    assert any("deferred (Google's per-minute quota)" in output for output in outputs)
+    assert any("deferred to the next run" in output for output in outputs)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -157,3 +157,25 @@ def all_synced():
         sheet.last_error == "" and sheet.synced_version == sheet.game.version
         for sheet in GameSheet.objects.select_related("game")
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_games_a_run_has_no_time_left_for_wait_for_the_next_run_without_failing(
+    sheets_emulator, sheets_settings, monkeypatch
+):
+    for number in range(3):
+        game = Game.objects.create(name=f"Game {number}")
+        GameSheet.objects.create(game=game, spreadsheet_key=sheets_emulator.create_spreadsheet(game.name))
+    sync_game = sync_sheets.Command.sync_game
+
+    def slow_sync_game(command, game_sheet, seconds):
+        outcome = sync_game(command, game_sheet, seconds)
+        command.deadline = time.monotonic()  # this game took the whole run
+        return outcome
+
+    monkeypatch.setattr(sync_sheets.Command, "sync_game", slow_sync_game)
+
+    output = sync()  # exit 0: raises otherwise
+
+    assert "1 game(s) synced, 0 failed" in output and "2 deferred to the next run" in output
+    assert GameSheet.objects.filter(last_run_at=None).count() == 2  # first in the next run's line
