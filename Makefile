@@ -12,7 +12,7 @@ DB ?= sqlite
 # `make test` leaves out the tests marked slow (the deploy tests: ~2 min); .ci/run runs them too.
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: run test lint format migrations-check pytest loadtest lock clean
+.PHONY: run serve test lint format migrations-check pytest loadtest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,29 @@ run: $(VENV)/.installed .env
 	head -n 6 var/demo-codes.csv | sed 's/,/   /g; s/^/    /'; \
 	echo; \
 	GUNICORN_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
+
+# A real game night from a laptop: every phone on the local network reaches it, over plain HTTP,
+# with DEBUG off, its own secret key (var/secret-key) and the cards' links on the laptop's address
+# (docs/game-masters.md: what plain HTTP means). No demo game, no stand-in: the database is db.sqlite3
+# (or DATABASE_URL), and the sync runs if you start it (`manage.py sync_sheets --loop`).
+LAN_ADDRESS = $(BIN)/python -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("10.255.255.255", 1)); print(s.getsockname()[0])' 2>/dev/null || echo 127.0.0.1
+serve: $(VENV)/.installed var/secret-key
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@address=$$($(LAN_ADDRESS)); \
+	echo; \
+	echo "  Killer is serving the local network at http://$$address:$(PORT)/  (admin: /admin/)"; \
+	echo "  Plain HTTP: anyone on this network can read what passes, login codes included. Use it on"; \
+	echo "  a network you trust (the venue's staff Wi-Fi, a hotspot); anywhere else, deploy with HTTPS"; \
+	echo "  (docs/deploy.md). Cards printed from the admin carry http://$$address:$(PORT)/."; \
+	echo; \
+	DEBUG=false SECRET_KEY="$$(cat var/secret-key)" ALLOWED_HOSTS="$$address,localhost,127.0.0.1" \
+	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SITE_URL="http://$$address:$(PORT)" \
+	GUNICORN_BIND=0.0.0.0:$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
+
+var/secret-key: $(VENV)/.installed
+	mkdir -p var
+	umask 077; $(BIN)/python -c 'from django.core.management.utils import get_random_secret_key; print(get_random_secret_key())' > $@
 
 test: $(VENV)/.installed lint migrations-check pytest
 

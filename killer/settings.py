@@ -23,6 +23,10 @@ if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The address players reach the site at (https://killer.example.org): every link the app hands out
+# (login cards, their QR codes, exported login links) starts with it, whatever address the game
+# master's browser used. Unset: the address of the game master's request, and a warning on the cards.
+SITE_URL = env("SITE_URL", default="").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
