@@ -53,7 +53,7 @@ def build_world(make_cast, *, hunter_of_victim, **options):
         killer=fresh(players[hunter_of_victim]),
         victim=fresh(players["Victim"]),
         watchers=watchers,
-        ids={name: fresh(players[name]) for name in WATCHERS},
+        watcher_players={name: fresh(players[name]) for name in WATCHERS},
     )
 
 
@@ -75,8 +75,8 @@ def everything_seen(world):
             seen[name, path] = (
                 response.status_code,
                 response.get("Location"),
-                normalised(response.get("ETag", ""), world.ids[name]),
-                normalised(response.content.decode(), world.ids[name]),
+                normalised(response.get("ETag", ""), world.watcher_players[name]),
+                normalised(response.content.decode(), world.watcher_players[name]),
             )
     return seen
 
