@@ -212,7 +212,11 @@ class GameOptionsForm(forms.Form):
     confirmation_mode = forms.ChoiceField(
         label=_label("confirmation_mode"), choices=Game.ConfirmationMode.choices
     )
-    feed_names_killers = forms.BooleanField(label=_label("feed_names_killers"), required=False)
+    feed_names_killers = forms.BooleanField(
+        label=_label("feed_names_killers"),
+        help_text=Game._meta.get_field("feed_names_killers").help_text,
+        required=False,
+    )
     killer_inherits_mission = forms.BooleanField(
         label=_label("killer_inherits_mission"),
         help_text=Game._meta.get_field("killer_inherits_mission").help_text,

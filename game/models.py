@@ -28,7 +28,14 @@ class Game(models.Model):
         choices=ConfirmationMode,
         default=ConfirmationMode.VICTIM,
     )
-    feed_names_killers = models.BooleanField(_("kill feed names the killers"), default=True)
+    feed_names_killers = models.BooleanField(
+        _("kill feed names the killers"),
+        default=True,
+        help_text=_(
+            "Otherwise the feed names only the victims, and until the game ends the leaderboard shows "
+            "no kills, only who is alive and who is out, by name. Each player still sees their own kills."
+        ),
+    )
     killer_inherits_mission = models.BooleanField(
         _("killer inherits the victim's mission"),
         default=True,

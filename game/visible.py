@@ -1,7 +1,8 @@
 """What players see, as plain data: the JSON API returns it and the pages render it.
 
 A player sees their own target, mission, codes and kills, and public facts about the others
-(names, kill counts, who is out). Nothing here may ever reveal another living player's target.
+(names, who is out, and kill counts unless a live game keeps killers secret). Nothing here may ever
+reveal another living player's target.
 """
 
 from game import codes, polls
@@ -40,14 +41,20 @@ def me(player):
 
 
 def leaderboard(game, length=LEADERBOARD_LENGTH):
-    """The ranking, its first `length` rows (None: all of them) and how many rows it has."""
-    players = game.players.exclude(dropped_out=True, eliminated_at__isnull=True).ranked()
+    """The ranking, its first `length` rows (None: all of them) and how many rows it has.
+
+    While a game that keeps killers secret is live, the rows carry no kills and no rank, and are
+    ordered by what the feed already shows (alive or out) and by name: a kill count going up as a
+    victim goes out, or a row moving up, would name the killer to anyone who compares two polls."""
+    players = game.players.exclude(dropped_out=True, eliminated_at__isnull=True)
+    hidden = _kills_hidden(game)
+    players = players.order_by("-alive", "name", "pk") if hidden else players.ranked()
     rows = [
         {
             "name": p.name,
             "group": p.group,
             "alive": p.alive,
-            "kills": p.kill_count,
+            "kills": None if hidden else p.kill_count,
             "winner": p.pk == game.winner_id,
         }
         for p in players
@@ -55,12 +62,19 @@ def leaderboard(game, length=LEADERBOARD_LENGTH):
     # The last survivor wins; kills rank the rest.
     rows.sort(key=lambda row: not row["winner"])
     for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
+        row["rank"] = None if hidden else rank
     return {
         "game": {**_game(game), "alive": sum(row["alive"] for row in rows)},
         "players": rows[:length],
         "total": len(rows),
+        "kills_hidden": hidden,
     }
+
+
+def _kills_hidden(game):
+    """Whether the game's public pages hold back everyone's kills: until it ends, in a game whose
+    feed keeps killers secret. The final ranking shows them."""
+    return game.is_live and not game.feed_names_killers
 
 
 def feed(game):
