@@ -60,6 +60,7 @@ def served(tmp_path):
         make.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_a_phone_on_the_local_network_logs_in_over_plain_http(served):
     address, code, log = served
     jar = http.cookiejar.CookieJar()

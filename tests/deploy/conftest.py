@@ -31,10 +31,6 @@ SECURE_SSL_REDIRECT=true
 """
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds (deploys a release)")
-
-
 def get(port, path, host="killer.test"):
     """(status, body) of a GET as nginx would pass it on: with a Host and X-Forwarded-Proto."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
