@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from game import codes, rules, validators
+from game import audit, codes, rules, validators
 from game.errors import RuleError
 from game.models import Event, Game, Kill, Mission, Player
 
@@ -199,16 +199,16 @@ def preview_import(data: Any, *, name: str | None = None, what: str = "everythin
     )
 
 
+@dataclass
 class _Document:
     """A document that passed every check, its values as Python values (datetimes, not strings)."""
 
-    def __init__(self, *, name, game, missions, players, kills, events):
-        self.name = name
-        self.game = game
-        self.missions = missions
-        self.players = players
-        self.kills = kills
-        self.events = events
+    name: str
+    game: dict[str, Any]
+    missions: list[dict[str, Any]]
+    players: list[dict[str, Any]]
+    kills: list[dict[str, Any]]
+    events: list[dict[str, Any]]
 
 
 class _Row:
@@ -247,10 +247,13 @@ class _Row:
             raise self.refused(field, _("not true or false."))
         return value
 
-    def count(self, field):
+    def count(self, field, model):
         value = self.value(field)
-        if not _is_id(value) or not 0 <= value < 2**63:
-            raise self.refused(field, _("not a whole number from 0 up."))
+        # What the column holds: PositiveIntegerField or PositiveBigIntegerField.
+        big = model._meta.get_field(field).get_internal_type() == "PositiveBigIntegerField"
+        top = 2**63 - 1 if big else 2**31 - 1
+        if not _is_id(value) or not 0 <= value <= top:
+            raise self.refused(field, _("not a whole number from 0 to %(top)d.") % {"top": top})
         return value
 
     def choice(self, field, choices):
@@ -338,7 +341,7 @@ def _read(data, *, name, what):
         "feed_names_killers": row.flag("feed_names_killers"),
         "killer_inherits_mission": row.flag("killer_inherits_mission"),
         "winner": row.ref("winner", player_ids),
-        "version": row.count("version"),
+        "version": row.count("version", Game),
         "created_at": row.moment("created_at", null=False),
         "started_at": row.moment("started_at"),
         "finished_at": row.moment("finished_at"),
@@ -373,9 +376,9 @@ def _read(data, *, name, what):
                 "dropped_out": row.flag("dropped_out"),
                 "target": row.ref("target", player_ids),
                 "mission": row.ref("mission", mission_ids),
-                "kill_count": row.count("kill_count"),
+                "kill_count": row.count("kill_count", Player),
                 "eliminated_at": row.moment("eliminated_at"),
-                "version": row.count("version"),
+                "version": row.count("version", Player),
                 "created_at": row.moment("created_at", null=False),
             }
         )
@@ -527,6 +530,7 @@ def import_game(
             kind=IMPORT_EVENT,
             actor=actor,
             data={"source": source or document.game["name"], "what": what, "new_codes": new_codes},
+            request_id=audit.request_id.get(),
         )
     return game
 

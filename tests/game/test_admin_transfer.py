@@ -26,10 +26,10 @@ def upload(client, content, *, what="everything", name=""):
     )
 
 
-def confirm(client, response):
+def confirm(client, response, **headers):
     """Post the preview's button as a browser would."""
     token = re.search(r'<input type="hidden" name="token" value="([^"]+)">', response.content.decode())[1]
-    return client.post(IMPORT_URL, {"token": token})
+    return client.post(IMPORT_URL, {"token": token}, **headers)
 
 
 @pytest.fixture
@@ -85,7 +85,9 @@ def test_upload_shows_a_preview_and_creates_nothing_yet(gm_client, document):
 
 
 def test_confirming_the_preview_creates_the_game(gm_client, document, running_game):
-    response = confirm(gm_client, upload(gm_client, document, name="Moved game"))
+    response = confirm(
+        gm_client, upload(gm_client, document, name="Moved game"), HTTP_X_REQUEST_ID="import-request-1"
+    )
 
     game = Game.objects.get(name="Moved game")
     assert response.status_code == 302
@@ -93,7 +95,11 @@ def test_confirming_the_preview_creates_the_game(gm_client, document, running_ga
     assert game.status == Game.Status.RUNNING
     assert game.players.count() == 4
     event = game.events.get(kind=transfer.IMPORT_EVENT)
-    assert (event.actor, event.data["source"]) == ("gm:gm", "spring.json")
+    assert (event.actor, event.data["source"], event.request_id) == (
+        "gm:gm",
+        "spring.json",
+        "import-request-1",
+    )
     messages = [str(m) for m in response.wsgi_request._messages]
     assert "4 players had a login or death code already used on this server" in messages[1]
 

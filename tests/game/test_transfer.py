@@ -255,7 +255,12 @@ BAD_FILES = [
     (
         "a negative count",
         lambda d: first_player(d).update(kill_count=-1),
-        "Player 1, kill_count: not a whole number from 0 up.",
+        "Player 1, kill_count: not a whole number from 0 to 2147483647.",
+    ),
+    (
+        "a count the column cannot hold",
+        lambda d: first_player(d).update(kill_count=2**31),
+        "Player 1, kill_count: not a whole number from 0 to 2147483647.",
     ),
     (
         "a name too long",
