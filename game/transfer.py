@@ -561,8 +561,13 @@ def _make_everything(document):
     values = document.game
     game = Game.objects.create(
         name=document.name,
-        **{key: values[key] for key in ("status", "confirmation_mode", "feed_names_killers")},
-        **{key: values[key] for key in ("killer_inherits_mission", "version", "started_at", "finished_at")},
+        status=values["status"],
+        confirmation_mode=values["confirmation_mode"],
+        feed_names_killers=values["feed_names_killers"],
+        killer_inherits_mission=values["killer_inherits_mission"],
+        version=values["version"],
+        started_at=values["started_at"],
+        finished_at=values["finished_at"],
     )
     missions = {m["id"]: Mission(game=game, text=m["text"], active=m["active"]) for m in document.missions}
     Mission.objects.bulk_create(missions.values())
