@@ -3,8 +3,9 @@
 Lists and forms are plain ModelAdmins. Nothing here changes a game by hand: whatever touches the
 chain (targets, missions, who is alive, kill counts) is read-only in the forms and changes only
 through game/rules.py, from the pages in game/admin_views.py (game/admin_roster.py imports players,
-exports CSV files and prints login cards). What the forms do edit (a game's name, players, missions)
-is saved through the rules too: an Event, and the pages that show it are told.
+exports CSV files and prints login cards; game/admin_transfer.py exports and imports whole games).
+What the forms do edit (a game's name, players, missions) is saved through the rules too: an Event,
+and the pages that show it are told.
 """
 
 from django.contrib import admin, messages
@@ -16,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from game import admin_roster, admin_views, rules
+from game import admin_roster, admin_transfer, admin_views, rules
 from game.models import Event, Game, Kill, Mission, Player
 
 
@@ -184,6 +185,12 @@ class GameAdmin(RulesAdmin):
                 view(admin_roster.game_export_kills),
                 name="game_game_export_kills",
             ),
+            path(
+                "<int:pk>/export/game.json",
+                view(admin_transfer.game_export_json),
+                name="game_game_export_json",
+            ),
+            path("import-game/", view(admin_transfer.game_import_file), name="game_game_import_game"),
         ] + super().get_urls()
 
     def response_add(self, request, obj, post_url_continue=None):

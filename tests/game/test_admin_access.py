@@ -18,6 +18,7 @@ PAGES = [
     ("admin:game_game_cards", "game"),
     ("admin:game_game_export_players", "game"),
     ("admin:game_game_export_kills", "game"),
+    ("admin:game_game_export_json", "game"),
     ("admin:game_player_revive", "player"),
     ("admin:game_player_drop_out", "player"),
     ("admin:game_player_new_codes", "player"),
@@ -36,7 +37,7 @@ def urls(running_game, killer, victim):
     return (
         [reverse(name, args=[objects[kind]]) for name, kind in PAGES]
         + [reverse("admin:game_game_action", args=[running_game.pk, action]) for action in GAME_ACTIONS]
-        + [reverse("admin:game_player_cards") + f"?ids={victim.pk}"]
+        + [reverse("admin:game_player_cards") + f"?ids={victim.pk}", reverse("admin:game_game_import_game")]
     )
 
 
