@@ -34,6 +34,15 @@ def test_the_eliminate_page_says_the_game_will_finish_and_who_wins(gm_client, la
     assert "the game will finish and Hunter will be declared the winner" in page
 
 
+def test_the_death_report_page_of_one_of_the_last_two_says_the_game_will_finish(client, last_two):
+    login(client, last_two.hunter)
+
+    page = client.post("/me/death/").content.decode()
+
+    assert "the game will finish and your hunter wins" in page
+    assert fresh(last_two.hunter).alive
+
+
 def test_the_drop_out_page_speaks_of_no_finish_while_three_are_alive(gm_client, cast):
     rules.kill_force(victim=cast.victim, actor="test")
 
