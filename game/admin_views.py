@@ -407,9 +407,8 @@ def player_force_kill(request, pk):
 # --- Kills ----------------------------------------------------------------------------------------
 
 
-def _kill_page(request, pk, *, rule, title, explanation, button, done):
+def _kill_page(request, kill, *, rule, title, explanation, button, done):
     """Confirm, reject and undo: a reason, one rule, then back to the game's dashboard and its queue."""
-    kill = get_allowed(request, Kill, pk, "change")
     return _action_page(
         request,
         obj=kill,
@@ -425,12 +424,14 @@ def _kill_page(request, pk, *, rule, title, explanation, button, done):
 
 
 def kill_confirm(request, pk):
+    kill = get_allowed(request, Kill, pk, "change")
     return _kill_page(
         request,
-        pk,
+        kill,
         rule=rules.kill_confirm,
         title=_("Confirm this kill"),
-        explanation=_("The victim is eliminated; the killer inherits their target."),
+        explanation=_("The victim is eliminated; the killer inherits their target.")
+        + _ends_the_game(kill.victim),
         button=_("Confirm the kill"),
         done=_("The kill is confirmed."),
     )
@@ -439,7 +440,7 @@ def kill_confirm(request, pk):
 def kill_reject(request, pk):
     return _kill_page(
         request,
-        pk,
+        get_allowed(request, Kill, pk, "change"),
         rule=rules.kill_reject,
         title=_("Reject this kill"),
         explanation=_("Nobody dies; the killer keeps hunting the same target."),
@@ -451,7 +452,7 @@ def kill_reject(request, pk):
 def kill_undo(request, pk):
     return _kill_page(
         request,
-        pk,
+        get_allowed(request, Kill, pk, "change"),
         rule=rules.kill_undo,
         title=_("Undo this kill"),
         explanation=_(

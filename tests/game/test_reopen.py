@@ -34,6 +34,14 @@ def test_the_eliminate_page_says_the_game_will_finish_and_who_wins(gm_client, la
     assert "the game will finish and Hunter will be declared the winner" in page
 
 
+def test_the_page_confirming_a_final_kill_says_the_game_will_finish(gm_client, last_two):
+    kill = rules.kill_declare(killer=last_two.killer, actor="test")
+
+    page = gm_client.get(reverse("admin:game_kill_confirm", args=[kill.pk])).content.decode()
+
+    assert "the game will finish and Killer will be declared the winner" in page
+
+
 def test_the_death_report_page_of_one_of_the_last_two_says_the_game_will_finish(client, last_two):
     login(client, last_two.hunter)
 
