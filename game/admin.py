@@ -251,6 +251,7 @@ class PlayerAdmin(RulesAdmin):
                 email=obj.email,
                 group=obj.group,
             )
+            self._warn_of_namesakes(request, obj)
             return
         # A new player in a live game must go into the cycle, so adding one is a rule.
         player = rules.player_join(
@@ -263,6 +264,19 @@ class PlayerAdmin(RulesAdmin):
         # The admin goes on with `obj` (history entry, redirect): make it the player just created.
         obj.pk = player.pk
         obj._state.adding = False
+        self._warn_of_namesakes(request, player)
+
+    def _warn_of_namesakes(self, request, player):
+        # Allowed, as real people share names; but the game master should tell them apart.
+        if Player.objects.namesakes(player):
+            messages.warning(
+                request,
+                _(
+                    "Another player of this game is also called %(player)s, in the same group: their "
+                    "hunters cannot tell them apart. Add an initial to the name or a group."
+                )
+                % {"player": player},
+            )
 
     def delete_model(self, request, obj):
         rules.player_delete(player=obj, actor=rules.actor_for_user(request.user))

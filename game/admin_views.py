@@ -147,8 +147,22 @@ GAME_ACTIONS = {
     "finish": (
         rules.game_finish,
         gettext_lazy("Finish the game"),
-        gettext_lazy("The game ends now; waiting kills are cancelled. This cannot be undone."),
+        gettext_lazy(
+            "The game ends now; waiting kills are cancelled. If it was a mistake, reopen it from the "
+            "dashboard before anything else changes."
+        ),
         gettext_lazy("The game is finished."),
+    ),
+    "reopen": (
+        rules.game_reopen,
+        gettext_lazy("Reopen the game"),
+        gettext_lazy(
+            "For a game finished by mistake: the kill or drop-out that ended it is undone and that player "
+            "is back where they were in the chain; a game finished early gets its chain back. Nobody has "
+            "won any more. Kills that were waiting when it ended stay cancelled. This is refused once "
+            "anything changed after the end."
+        ),
+        gettext_lazy("The game is reopened."),
     ),
     "reshuffle": (
         rules.game_reshuffle,
@@ -383,6 +397,17 @@ def player_revive(request, pk):
     )
 
 
+def _ends_the_game(player):
+    """What the confirmation page adds when taking `player` out leaves one player alive."""
+    winner = rules.winner_if_out(player)
+    if winner is None:
+        return ""
+    return " " + _(
+        "%(player)s and %(winner)s are the last two players alive: the game will finish and %(winner)s "
+        "will be declared the winner."
+    ) % {"player": player, "winner": winner}
+
+
 def player_drop_out(request, pk):
     player = get_allowed(request, Player, pk, "change")
     return _action_page(
@@ -392,7 +417,8 @@ def player_drop_out(request, pk):
         title=_("%(player)s drops out") % {"player": player},
         explanation=_(
             "The player leaves the game; their hunter inherits their target. Nobody is credited a kill."
-        ),
+        )
+        + _ends_the_game(player),
         button=_("Drop out"),
         done=_("%(player)s has left the game.") % {"player": player},
         back=_player_url(player),
@@ -432,7 +458,8 @@ def player_force_kill(request, pk):
         rule=partial(rules.kill_force, victim=player),
         form=ReasonForm(_posted(request)),
         title=_("Eliminate %(player)s") % {"player": player},
-        explanation=_("The kill is credited to their hunter, who inherits their target."),
+        explanation=_("The kill is credited to their hunter, who inherits their target.")
+        + _ends_the_game(player),
         button=_("Eliminate"),
         done=_("%(player)s is eliminated.") % {"player": player},
         back=_player_url(player),
@@ -442,9 +469,8 @@ def player_force_kill(request, pk):
 # --- Kills ----------------------------------------------------------------------------------------
 
 
-def _kill_page(request, pk, *, rule, title, explanation, button, done, form_class=ReasonForm):
+def _kill_page(request, kill, *, rule, title, explanation, button, done, form_class=ReasonForm):
     """Confirm, reject and undo: a reason, one rule, then back to the game's dashboard and its queue."""
-    kill = get_allowed(request, Kill, pk, "change")
     return _action_page(
         request,
         obj=kill,
@@ -460,12 +486,14 @@ def _kill_page(request, pk, *, rule, title, explanation, button, done, form_clas
 
 
 def kill_confirm(request, pk):
+    kill = get_allowed(request, Kill, pk, "change")
     return _kill_page(
         request,
-        pk,
+        kill,
         rule=partial(rules.kill_confirm, by_game_master=True),
         title=_("Confirm this kill"),
-        explanation=_("The victim is eliminated; the killer inherits their target."),
+        explanation=_("The victim is eliminated; the killer inherits their target.")
+        + _ends_the_game(kill.victim),
         button=_("Confirm the kill"),
         done=_("The kill is confirmed."),
     )
@@ -474,7 +502,7 @@ def kill_confirm(request, pk):
 def kill_reject(request, pk):
     return _kill_page(
         request,
-        pk,
+        get_allowed(request, Kill, pk, "change"),
         rule=rules.kill_reject,
         title=_("Reject this kill"),
         explanation=_("Nobody dies; the killer keeps hunting the same target."),
@@ -487,7 +515,7 @@ def kill_reject(request, pk):
 def kill_undo(request, pk):
     return _kill_page(
         request,
-        pk,
+        get_allowed(request, Kill, pk, "change"),
         rule=rules.kill_undo,
         title=_("Undo this kill"),
         explanation=_(

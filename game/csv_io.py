@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from game import validators
-from game.models import Game
+from game.models import Game, namesake_key
 
 MAX_ROWS = 5000
 MAX_CHARS = 1_000_000
@@ -40,6 +40,7 @@ class Row:
     email: str
     group: str
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -50,6 +51,10 @@ class Import:
     @property
     def ok(self):
         return not self.errors and not any(row.errors for row in self.rows)
+
+    @property
+    def namesakes(self):
+        return any(row.warnings for row in self.rows)
 
 
 def decode(data: bytes) -> str:
@@ -94,7 +99,22 @@ def read_players(text: str, *, game: Game) -> Import:
         return Import([], [_("The file has no players.")])
     if len(rows) > MAX_ROWS:
         return Import([], [_("At most %(count)d players per file.") % {"count": MAX_ROWS}])
+    _warn_of_namesakes(rows, game)
     return Import(rows, [])
+
+
+def _warn_of_namesakes(rows, game):
+    """Real people share names, so namesakes are imported, but a game master is told: their hunters
+    could not tell them apart."""
+    in_game = {namesake_key(name, group) for name, group in game.players.values_list("name", "group")}
+    first_line = {}
+    for row in rows:
+        key = namesake_key(row.name, row.group)
+        if key in in_game:
+            row.warnings.append(_("Same name and group as a player already in the game."))
+        elif key in first_line:
+            row.warnings.append(_("Same name and group as line %(line)d.") % {"line": first_line[key]})
+        first_line.setdefault(key, row.line)
 
 
 def _row(line, header, cells):

@@ -72,9 +72,20 @@ class Game(models.Model):
         return self.status in (self.Status.RUNNING, self.Status.PAUSED)
 
 
+def namesake_key(name, group):
+    """Players with the same key look alike to their hunters: the pages show a name and a group."""
+    return " ".join(name.split()).casefold(), " ".join(group.split()).casefold()
+
+
 class PlayerQuerySet(models.QuerySet):
     def alive(self):
         return self.filter(alive=True)
+
+    def namesakes(self, player):
+        """The other players of `player`'s game whose name and group are `player`'s (namesake_key)."""
+        key = namesake_key(player.name, player.group)
+        others = self.filter(game_id=player.game_id).exclude(pk=player.pk)
+        return [other for other in others if namesake_key(other.name, other.group) == key]
 
     def ranked(self):
         """Leaderboard order: most kills first, then whoever stayed in longest."""

@@ -103,6 +103,36 @@ def game_finish(*, game: Game, actor: str) -> Game:
         return game
 
 
+def game_reopen(*, game: Game, actor: str) -> Game:
+    """Take back the end of a game finished by mistake, as long as nothing changed since it ended.
+
+    A game that ended by itself gets back the player whose kill or drop-out ended it, through the
+    same repair as a kill's undo; one finished early gets back the chain it had. Either way it is
+    running (or paused) again as it was just before the end, with no winner.
+    """
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.FINISHED:
+            raise RuleError(_("Only a finished game can be reopened."))
+        _require_not_erased(game)
+        end = game.events.order_by("-pk").first()
+        if end is None or end.kind != "game_finished" or "chain" not in end.data:
+            raise RuleError(
+                _("The game changed after it finished (see the event log): it can no longer be reopened.")
+            )
+        if "kill" in end.data:
+            _undo_kill(game, Kill.objects.get(pk=end.data["kill"]), actor, reason="")
+        elif "dropped_out" in end.data:
+            _undo_drop_out(game, Player.objects.get(pk=end.data["dropped_out"]), actor)
+        elif len(end.data["chain"]) >= 2:
+            players = Player.objects.in_bulk(end.data["chain"])
+            _link_cycle(game, [players[pk] for pk in end.data["chain"]])
+        else:
+            raise RuleError(_("Only one player was left alive: there is no game to go on with."))
+        _unfinish(game, end.data["status"])
+        _event(game, "game_reopened", actor)
+        return game
+
+
 def game_set_options(
     *,
     game: Game,
@@ -251,6 +281,14 @@ def chain_order(alive_players) -> list[Player]:
             placed.add(current.pk)
             current = alive.get(current.target_id)
     return order
+
+
+def winner_if_out(player: Player) -> Player | None:
+    """Who wins if `player` is eliminated or drops out now: the other one when they are the last two."""
+    if not player.alive or not player.game.is_live:
+        return None
+    others = list(player.game.players.alive().exclude(pk=player.pk)[:2])
+    return others[0] if len(others) == 1 else None
 
 
 def chain_repair(*, game: Game, actor: str) -> Game:
@@ -419,41 +457,9 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
     """
     with _locked_game(kill.game_id) as game:
         _require_not_erased(game)  # the undo of a finished game's last kill would start it again
-        kill = Kill.objects.get(pk=kill.pk)
-        if kill.status != Kill.Status.CONFIRMED:
-            raise RuleError(_("Only a confirmed kill can be undone."))
-        killer = Player.objects.get(pk=kill.killer_id)
-        victim = Player.objects.get(pk=kill.victim_id)
-        before = kill.victim_target_before_id
-        # In a final duel the victim hunted the killer, who was left with no target at all.
-        now = None if before == killer.pk else before
-        if victim.alive or not killer.alive or killer.target_id != now or before is None:
-            raise RuleError(
-                _(
-                    "Later changes to the chain prevent undoing this kill: %(killer)s no longer "
-                    "hunts the player %(victim)s hunted. Revive %(victim)s instead."
-                )
-                % {"killer": killer, "victim": victim}
-            )
-        killer.target = None
-        _save(killer, "target")
-        victim.alive = True
-        victim.eliminated_at = None
-        victim.target_id = before
-        victim.mission_id = kill.victim_mission_before_id or _draw_mission(game).pk
-        _save(victim, "alive", "eliminated_at", "target", "mission")
-        killer.target = victim
-        killer.mission_id = kill.killer_mission_before_id or killer.mission_id
-        killer.kill_count = F("kill_count") - 1
-        _save(killer, "target", "mission", "kill_count")
-        _close(kill, Kill.Status.CANCELLED, actor, reason)
-        _cancel_stale_kills(game, actor)
+        kill = _undo_kill(game, Kill.objects.get(pk=kill.pk), actor, reason)
         if game.status == Game.Status.FINISHED:
-            game.status = Game.Status.RUNNING
-            game.winner = None
-            game.finished_at = None
-            _save(game, "status", "winner", "finished_at")
-        _event(game, "kill_undone", actor, player=victim, kill=kill.pk, reason=reason)
+            _unfinish(game, Game.Status.RUNNING)
         return kill
 
 
@@ -494,7 +500,7 @@ def player_drop_out(*, player: Player, actor: str) -> Player:
             raise RuleError(_("The game is finished."))
         player = _alive_player(player.pk)
         hunter = _hunter(player) if game.is_live else None
-        target_id = player.target_id
+        target_id, mission_id = player.target_id, player.mission_id
         player.alive = False
         player.dropped_out = True
         player.target = None
@@ -505,8 +511,17 @@ def player_drop_out(*, player: Player, actor: str) -> Player:
             hunter.target_id = None if target_id == hunter.pk else target_id
             _save(hunter, "target")
             _cancel_stale_kills(game, actor)
-        _event(game, "player_dropped_out", actor, player=player)
-        _finish_if_won(game, actor)
+        # What putting them back needs: where they were in the chain, and their mission.
+        _event(
+            game,
+            "player_dropped_out",
+            actor,
+            player=player,
+            hunter=hunter.pk if hunter else None,
+            target=target_id,
+            mission=mission_id,
+        )
+        _finish_if_won(game, actor, dropped_out=player.pk)
         return player
 
 
@@ -880,7 +895,7 @@ def _confirm(game, kill, actor):
 
     _cancel_stale_kills(game, actor)
     _event(game, "kill_confirmed", actor, player=victim, kill=kill.pk, killer=killer.pk, method=kill.method)
-    _finish_if_won(game, actor)
+    _finish_if_won(game, actor, kill=kill.pk)
 
 
 def _close(kill, status, actor, reason):
@@ -898,15 +913,83 @@ def _cancel_stale_kills(game, actor):
             _close(kill, Kill.Status.CANCELLED, actor, "The chain changed before it was confirmed.")
 
 
-def _finish_if_won(game, actor):
+def _undo_kill(game, kill, actor, reason):
+    """The victim of a confirmed kill back where they were in the chain, the killer as before it."""
+    if kill.status != Kill.Status.CONFIRMED:
+        raise RuleError(_("Only a confirmed kill can be undone."))
+    killer = Player.objects.get(pk=kill.killer_id)
+    victim = Player.objects.get(pk=kill.victim_id)
+    before = kill.victim_target_before_id
+    if victim.alive or not killer.alive or before is None or not _still_linked(killer, before):
+        raise RuleError(
+            _(
+                "Later changes to the chain prevent undoing this kill: %(killer)s no longer "
+                "hunts the player %(victim)s hunted. Revive %(victim)s instead."
+            )
+            % {"killer": killer, "victim": victim}
+        )
+    _put_back(game, victim, hunter=killer, target_id=before, mission_id=kill.victim_mission_before_id)
+    killer.mission_id = kill.killer_mission_before_id or killer.mission_id
+    killer.kill_count = F("kill_count") - 1
+    _save(killer, "mission", "kill_count")
+    _close(kill, Kill.Status.CANCELLED, actor, reason)
+    _cancel_stale_kills(game, actor)
+    _event(game, "kill_undone", actor, player=victim, kill=kill.pk, reason=reason)
+    return kill
+
+
+def _undo_drop_out(game, player, actor):
+    """A player who dropped out of a live game back where they were in the chain, with their mission."""
+    data = game.events.filter(kind="player_dropped_out", player=player).latest("pk").data
+    hunter = Player.objects.get(pk=data["hunter"])
+    if player.alive or not hunter.alive or not _still_linked(hunter, data["target"]):
+        raise RuleError(_("Later changes to the chain prevent putting %(player)s back.") % {"player": player})
+    _put_back(game, player, hunter=hunter, target_id=data["target"], mission_id=data["mission"])
+    _cancel_stale_kills(game, actor)
+    _event(game, "drop_out_undone", actor, player=player)
+
+
+def _still_linked(hunter, target_id):
+    """Whether `hunter` still hunts whom the player taken out between them hunted: in a final duel
+    that was the hunter themselves, who was left with no target at all."""
+    return hunter.target_id == (None if target_id == hunter.pk else target_id)
+
+
+def _put_back(game, player, *, hunter, target_id, mission_id):
+    """Put a player who is out back into the chain between `hunter` and `target_id`, as they were."""
+    hunter.target = None
+    _save(hunter, "target")
+    player.alive = True
+    player.dropped_out = False
+    player.eliminated_at = None
+    player.target_id = target_id
+    player.mission_id = mission_id or _draw_mission(game).pk
+    _save(player, "alive", "dropped_out", "eliminated_at", "target", "mission")
+    hunter.target = player
+    _save(hunter, "target")
+
+
+def _unfinish(game, status):
+    game.status = status
+    game.winner = None
+    game.finished_at = None
+    _save(game, "status", "winner", "finished_at")
+
+
+def _finish_if_won(game, actor, **cause):
+    """Finish a game left with one player alive; `cause` names the kill or drop-out that did it, for
+    game_reopen."""
     if not game.is_live:
         return
     alive = list(game.players.alive()[:2])
     if len(alive) == 1:
-        _finish(game, actor, winner=alive[0])
+        _finish(game, actor, winner=alive[0], **cause)
 
 
-def _finish(game, actor, *, winner):
+def _finish(game, actor, *, winner, **cause):
+    # The chain and status it ends with, in its event, are what game_reopen puts back.
+    chain = [player.pk for player in chain_order(game.players.alive())]
+    status = game.status
     game.status = Game.Status.FINISHED
     game.winner = winner
     game.finished_at = timezone.now()
@@ -914,4 +997,4 @@ def _finish(game, actor, *, winner):
     Player.objects.filter(game=game).update(target=None)
     for kill in Kill.objects.open().filter(game=game):
         _close(kill, Kill.Status.CANCELLED, actor, "The game ended.")
-    _event(game, "game_finished", actor, player=winner)
+    _event(game, "game_finished", actor, player=winner, chain=chain, status=status, **cause)

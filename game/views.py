@@ -190,11 +190,12 @@ def death_code(request, player):
 
 
 def _death_question(player):
-    return (
-        _("Have you been eliminated?"),
-        _("You leave the game and your hunter is credited with the kill. This cannot be undone."),
-        _("Yes, I have been eliminated"),
-    )
+    consequence = _("You leave the game and your hunter is credited with the kill. This cannot be undone.")
+    if rules.winner_if_out(player) is not None:
+        consequence += " " + _(
+            "You are one of the last two players: the game will finish and your hunter wins."
+        )
+    return _("Have you been eliminated?"), consequence, _("Yes, I have been eliminated")
 
 
 @asks_first(_death_question)

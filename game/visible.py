@@ -129,6 +129,8 @@ def _kill(kill, other):
     return {
         "id": kill.pk,
         other: getattr(kill, other).name,
+        # Beside the name, as on the target: players of one game may share a name.
+        f"{other}_group": getattr(kill, other).group,
         "mission": kill.mission_text,
         "status": kill.status,
         "reported_at": kill.created_at,

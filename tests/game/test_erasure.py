@@ -244,6 +244,8 @@ def test_the_players_of_an_erased_game_can_no_longer_be_changed(cast):
         rules.player_new_codes(player=cast.killer, actor=GM)
     with pytest.raises(rules.RuleError, match="erased"):
         rules.kill_undo(kill=last, actor=GM)
+    with pytest.raises(rules.RuleError, match="erased"):
+        rules.game_reopen(game=cast.game, actor=GM)
 
     assert everything(cast.game) == before
 

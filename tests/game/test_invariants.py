@@ -92,7 +92,8 @@ class GameMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def game_master(self, data):
-        action = data.draw(st.sampled_from([rules.game_reshuffle, rules.game_pause, rules.game_resume]))
+        actions = [rules.game_reshuffle, rules.game_pause, rules.game_resume, rules.game_reopen]
+        action = data.draw(st.sampled_from(actions))
         self.attempt(lambda: action(game=self.game, actor="gm"))
 
     @rule(data=st.data(), name=st.sampled_from(["Alex", "Sam"]), group=st.sampled_from(["", "B"]))
