@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from game import codes, polls, ratelimit
@@ -48,7 +49,10 @@ def log_in(request, player):
     session = request.session
     session[SESSION_KEY] = player.pk  # loads the session the cookie names, if it exists
     session[GAME_SESSION_KEY] = player.game_id  # so that a poll can answer 304 without the player
-    session[CODE_SESSION_KEY] = _code_hash(player)
+    session[CODE_SESSION_KEY] = fingerprint = _code_hash(player.login_code)
+    polls.remember_login(player.pk, fingerprint)
+    # A CSRF token known before login (to whoever planted the cookie) is worthless after it.
+    rotate_token(request)
     # A new session key at login: a key planted before login is worthless after it. A browser
     # without a session (or with a key that names none) gets a new key when the session is saved
     # at the response; cycling it too would write it twice.
@@ -57,8 +61,8 @@ def log_in(request, player):
 
 
 def log_out(request):
-    polls.forget_session(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
     request.session.flush()
+    rotate_token(request)
 
 
 def current_player(request):
@@ -72,11 +76,46 @@ def current_player(request):
         player = Player.objects.select_related("game", "target", "mission").get(pk=player_id)
     except Player.DoesNotExist:
         return None
-    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), _code_hash(player)):
+    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), _code_hash(player.login_code)):
         log_out(request)
         return None
     return player
 
 
-def _code_hash(player):
-    return salted_hmac("game.players.login-code", player.login_code).hexdigest()
+def poll_ids(request):
+    """(player id, game id) of the session's player, or None: the session read from the session store
+    every process shares and the player's login code from the database, so that a session ended
+    anywhere (logged out, new codes, the player deleted) gets no answer from any process. One query,
+    for the code alone: the versions come from game/polls.py."""
+    ids = polls.session_ids(request)
+    if ids is None:
+        return None
+    player_id, game_id = ids
+    found = Player.objects.filter(pk=player_id, game_id=game_id).order_by()
+    login_code = found.values_list("login_code", flat=True).first()
+    if login_code is None:
+        return None
+    fingerprint = _code_hash(login_code)
+    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), fingerprint):
+        log_out(request)
+        return None
+    polls.remember_login(player_id, fingerprint)  # for the early 304 of the next polls
+    return ids
+
+
+def early_ids(request):
+    """(player id, game id) of the request's session for an answer given before Django's handler,
+    or None when the cache can't vouch for it: the session as the session engine keeps it in the cache
+    (which it shares with every process: docs/configuration.md), opened with the login code the
+    player has now, as the cache knows it. Without reading the database."""
+    data = polls.cached_session(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
+        return None
+    fingerprint = polls.login_fingerprint(data[SESSION_KEY])
+    if fingerprint is None or not constant_time_compare(data.get(CODE_SESSION_KEY, ""), fingerprint):
+        return None
+    return data[SESSION_KEY], data[GAME_SESSION_KEY]
+
+
+def _code_hash(login_code):
+    return salted_hmac("game.players.login-code", login_code).hexdigest()

@@ -15,8 +15,14 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   (`game-version:<id>`) for VERSION_CACHE_SECONDS. `forget_game()` drops both after each rule commits.
 - its players' versions: in `player_versions`, one map per game, current at a game version; when the
   game's version moves, one query for the players stamped since brings it up to date.
-- a session's (player id, game id): in `sessions`, until the player logs out through this process
-  (`forget_session()`); new login codes end the session at its next answer with content.
+- sessions: nowhere of their own. Whether a poll comes from a logged-in player is read each time
+  from the session store, which every process shares, and checked against the fingerprint of the
+  player's login code: so logging out, new login codes and deleting the player end the session in
+  every process at once (game/players.py `poll_ids()` and `early_ids()`).
+- a player's login fingerprint, for the early 304 (killer/early.py): in the cache
+  (`login:<player id>`) for VERSION_CACHE_SECONDS, set at login and whenever a session is checked
+  against the database; `forget_login()` drops it when a rule gives the player a new login code or
+  deletes them.
 - what every player of a game sees alike (leaderboard, feed): the newest JSON in `shared`, replaced by
   a newer version; each version's JSON in the cache (`<view>:<game>:<version>:<language>`), as are the
   game's public facts and its open kills (`by_version()`), for VERSIONED_TIMEOUT: never stale.
@@ -78,7 +84,6 @@ game_versions = Memory(limit=1000)  # game id -> (version, until when on time.mo
 player_versions = Memory(
     limit=100
 )  # game id -> (the game's version the map is current at, {player id: version})
-sessions = Memory(limit=100_000)  # session key -> (player id, game id)
 shared = Memory(limit=1000)  # (view, game id, language) -> (version, JSON)
 early_headers = Memory(limit=100)  # (HTTPS, language) -> {header: value}, for killer/early.py
 
@@ -108,9 +113,10 @@ def session_etag(view, player_id, game_id, language=None, *, database=True):
 
 def client_has(request, tag):
     """Whether If-None-Match names `tag`, compared weakly as RFC 9110 wants for If-None-Match:
-    nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back."""
+    nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back.
+    `*` names nothing: a 304 to it would tell anyone who asks when the page last changed."""
     held = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-    return "*" in held or tag.removeprefix("W/") in {tag.removeprefix("W/") for tag in held}
+    return tag.removeprefix("W/") in {tag.removeprefix("W/") for tag in held}
 
 
 def held_version(request, view, player_id):
@@ -145,11 +151,6 @@ def game_version(game_id, *, at_least=None):
     if version is not None and at_least is not None and version < at_least:
         version = _version_from_database(game_id)
     return version
-
-
-def plays_in(player_id, game_id):
-    """Whether the player is (still) in the game, mostly from this process's memory."""
-    return _player_version(player_id, game_id) is not None
 
 
 def forget_game(game_id):
@@ -272,36 +273,25 @@ def session_ids(request):
     return player_id, game_id
 
 
-def poll_ids(request):
-    """session_ids(), remembered by this process for deciding a 304 and nothing else.
-
-    A 304 has no body: at worst a session ended elsewhere keeps hearing, for as long as its page stays
-    the same, that the page it already has is current. Every answer with content reads the session."""
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    ids = sessions.get(key)
-    if ids is None:
-        ids = session_ids(request)
-        if ids is not None and key == request.session.session_key:
-            sessions.remember(key, ids)
-    return ids
+def cached_session(key):
+    """The data of session `key` as the session engine keeps it in the cache, or None: not there, or
+    an engine that keeps no copy there. Without reading the database."""
+    cache_key = session_cache_key(key) if key else None
+    return caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
 
 
-def remembered_ids(request):
-    """(player id, game id) of the request's session if this process remembers it, or finds it in
-    the cache where sessions live (SESSION_ENGINE cached_db or cache), else None: without reading the
-    database. A phone's polls reach every worker in turn: without the cache, each worker's first poll
-    of each phone would go through Django to read the session."""
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    ids = sessions.get(key)
-    if ids is None and key:
-        ids = _cached_session_ids(key)
-        if ids is not None:
-            sessions.remember(key, ids)
-    return ids
+def remember_login(player_id, fingerprint):
+    cache.set(f"login:{player_id}", fingerprint, settings.VERSION_CACHE_SECONDS)
 
 
-def forget_session(key):
-    sessions.pop(key, None)
+def login_fingerprint(player_id):
+    """The fingerprint of the player's login code as the cache has it, or None."""
+    return cache.get(f"login:{player_id}")
+
+
+def forget_login(player_id):
+    """After a rule gives the player a new login code or deletes them."""
+    cache.delete(f"login:{player_id}")
 
 
 def session_cache_key(key):
@@ -313,11 +303,3 @@ def session_cache_key(key):
     if store.session_key is None or not hasattr(type(store), "cache_key"):
         return None
     return store.cache_key
-
-
-def _cached_session_ids(key):
-    cache_key = session_cache_key(key)
-    data = caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
-    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
-        return None
-    return data[SESSION_KEY], data[GAME_SESSION_KEY]

@@ -51,6 +51,7 @@ def test_every_player_and_api_url_refuses_a_post_without_the_token(setting):
         client.get("/")
         token = client.cookies["csrftoken"].value
         assert client.post("/", {"code": player.login_code, "csrfmiddlewaretoken": token}).status_code == 302
+        token = client.cookies["csrftoken"].value  # a new one at login
         events = Event.objects.count()
         ids = {"kill_id": kill.pk, "code": player.login_code}
         for route in routes:
@@ -186,3 +187,40 @@ def test_the_session_cookie_is_http_only_and_same_site(client, cast):
     login(client, cast.killer)
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize("how", ["api", "form"])
+def test_it_gives_a_new_csrf_token_at_login(cast, how):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/")
+    before = client.cookies["csrftoken"].value
+    if how == "api":
+        response = client.post(
+            "/api/login",
+            {"code": cast.victim.login_code},
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=before,
+        )
+        assert response.status_code == 200
+    else:
+        response = client.post("/", {"code": cast.victim.login_code, "csrfmiddlewaretoken": before})
+        assert response.status_code == 302
+
+    assert client.cookies["csrftoken"].value not in ("", before)
+    # The token planted before login no longer passes.
+    refused = client.post("/api/death", {}, content_type="application/json", HTTP_X_CSRFTOKEN=before)
+    assert refused.status_code == 403
+
+
+def test_it_gives_a_new_csrf_token_at_logout(cast):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/")
+    client.post(
+        "/", {"code": cast.victim.login_code, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+    )
+    before = client.cookies["csrftoken"].value
+
+    response = client.post("/logout/", {"csrfmiddlewaretoken": before})
+
+    assert response.status_code == 302
+    assert client.cookies["csrftoken"].value not in ("", before)
