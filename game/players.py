@@ -2,18 +2,16 @@
 
 import secrets
 
-from django.conf import settings
 from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from game import codes, polls, ratelimit
 from game.models import Player
-from game.polls import GAME_SESSION_KEY, SESSION_KEY
+from game.polls import CODE_SESSION_KEY, GAME_SESSION_KEY, SESSION_KEY
 
 CODE_CHARACTERS = set(codes.ALPHABET)
-# A fingerprint of the login code the session was opened with: new codes from a game master (a lost
-# card) end the sessions opened with the old one, as a new password does for Django's users.
-CODE_SESSION_KEY = "code_hash"
+# New codes from a game master (a lost card) end the sessions opened with the old one, as a new
+# password does for Django's users: the session holds a fingerprint of the code (CODE_SESSION_KEY).
 
 
 def player_for_code(raw_code):
@@ -62,6 +60,7 @@ def log_in(request, player):
 
 def log_out(request):
     request.session.flush()
+    polls.end_sessions()  # after the flush: a process that checks the session again finds it gone
     rotate_token(request)
 
 
@@ -101,20 +100,6 @@ def poll_ids(request):
         return None
     polls.remember_login(player_id, fingerprint)  # for the early 304 of the next polls
     return ids
-
-
-def early_ids(request):
-    """(player id, game id) of the request's session for an answer given before Django's handler,
-    or None when the cache can't vouch for it: the session as the session engine keeps it in the cache
-    (which it shares with every process: docs/configuration.md), opened with the login code the
-    player has now, as the cache knows it. Without reading the database."""
-    data = polls.cached_session(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
-    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
-        return None
-    fingerprint = polls.login_fingerprint(data[SESSION_KEY])
-    if fingerprint is None or not constant_time_compare(data.get(CODE_SESSION_KEY, ""), fingerprint):
-        return None
-    return data[SESSION_KEY], data[GAME_SESSION_KEY]
 
 
 def _code_hash(login_code):

@@ -15,14 +15,16 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   (`game-version:<id>`) for VERSION_CACHE_SECONDS. `forget_game()` drops both after each rule commits.
 - its players' versions: in `player_versions`, one map per game, current at a game version; when the
   game's version moves, one query for the players stamped since brings it up to date.
-- sessions: nowhere of their own. Whether a poll comes from a logged-in player is read each time
-  from the session store, which every process shares, and checked against the fingerprint of the
-  player's login code: so logging out, new login codes and deleting the player end the session in
-  every process at once (game/players.py `poll_ids()` and `early_ids()`).
-- a player's login fingerprint, for the early 304 (killer/early.py): in the cache
-  (`login:<player id>`) for VERSION_CACHE_SECONDS, set at login and whenever a session is checked
-  against the database; `forget_login()` drops it when a rule gives the player a new login code or
-  deletes them.
+- a session's (player id, game id), for the early 304 (killer/early.py): in `sessions`, checked
+  against the session in the cache and the player's login fingerprint (below) at the sessions' epoch,
+  and trusted while the epoch stays the same: one read of the cache per poll. The epoch, in the cache
+  (`sessions-epoch`, for good), is a new random token whenever a session ends anywhere (logging out,
+  new login codes, deleting the player: `end_sessions()`), so every process checks its sessions
+  again at their next poll. Django's poll path remembers no session: it reads the session from the
+  session store and the player's login code from the database (game/players.py `poll_ids()`).
+- a player's login fingerprint, for the early 304: in the cache (`login:<player id>`) for
+  VERSION_CACHE_SECONDS, set at login and whenever a session is checked against the database;
+  `end_sessions(player_id)` drops it when a rule gives the player a new login code or deletes them.
 - what every player of a game sees alike (leaderboard, feed): the newest JSON in `shared`, replaced by
   a newer version; each version's JSON in the cache (`<view>:<game>:<version>:<language>`), as are the
   game's public facts and its open kills (`by_version()`), for VERSIONED_TIMEOUT: never stale.
@@ -38,6 +40,7 @@ others see the change up to VERSION_CACHE_SECONDS later, never miss it. Redis fo
 
 import json
 import re
+import secrets
 import time
 from importlib import import_module
 
@@ -46,6 +49,7 @@ from django.core.cache import cache, caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import constant_time_compare
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
@@ -55,6 +59,9 @@ from game.models import Game, Player
 VERSIONED_TIMEOUT = 300
 SESSION_KEY = "player_id"
 GAME_SESSION_KEY = "game_id"
+# A fingerprint of the login code the session was opened with (game/players.py).
+CODE_SESSION_KEY = "code_hash"
+EPOCH_KEY = "sessions-epoch"
 
 _memories = []
 
@@ -84,6 +91,7 @@ game_versions = Memory(limit=1000)  # game id -> (version, until when on time.mo
 player_versions = Memory(
     limit=100
 )  # game id -> (the game's version the map is current at, {player id: version})
+sessions = Memory(limit=100_000)  # session key -> (player id, game id, sessions' epoch)
 shared = Memory(limit=1000)  # (view, game id, language) -> (version, JSON)
 early_headers = Memory(limit=100)  # (HTTPS, language) -> {header: value}, for killer/early.py
 
@@ -273,25 +281,45 @@ def session_ids(request):
     return player_id, game_id
 
 
-def cached_session(key):
-    """The data of session `key` as the session engine keeps it in the cache, or None: not there, or
-    an engine that keeps no copy there. Without reading the database."""
+def early_ids(request):
+    """(player id, game id) of the request's session for an answer given before Django's handler,
+    or None when the cache can't vouch for it: the session as the session engine keeps it in the cache
+    (which every process shares: docs/configuration.md), opened with the login code the player has
+    now as the cache knows it, checked at the current epoch. Without reading the database."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    epoch = _sessions_epoch()
+    known = sessions.get(key)
+    if known is not None and known[2] == epoch:
+        return known[:2]
     cache_key = session_cache_key(key) if key else None
-    return caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
+    data = caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
+    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
+        return None
+    fingerprint = cache.get(f"login:{data[SESSION_KEY]}")
+    if fingerprint is None or not constant_time_compare(data.get(CODE_SESSION_KEY, ""), fingerprint):
+        return None
+    sessions.remember(key, (data[SESSION_KEY], data[GAME_SESSION_KEY], epoch))
+    return data[SESSION_KEY], data[GAME_SESSION_KEY]
 
 
 def remember_login(player_id, fingerprint):
     cache.set(f"login:{player_id}", fingerprint, settings.VERSION_CACHE_SECONDS)
 
 
-def login_fingerprint(player_id):
-    """The fingerprint of the player's login code as the cache has it, or None."""
-    return cache.get(f"login:{player_id}")
+def end_sessions(player_id=None):
+    """After a session ended (and, with `player_id`, after a rule gave the player a new login code or
+    deleted them): every process checks the sessions it remembers again."""
+    if player_id is not None:
+        cache.delete(f"login:{player_id}")
+    cache.set(EPOCH_KEY, secrets.token_hex(8), None)
 
 
-def forget_login(player_id):
-    """After a rule gives the player a new login code or deletes them."""
-    cache.delete(f"login:{player_id}")
+def _sessions_epoch():
+    epoch = cache.get(EPOCH_KEY)
+    if epoch is None:  # the first, or evicted: a new one, which no remembered session has
+        cache.add(EPOCH_KEY, secrets.token_hex(8), None)
+        epoch = cache.get(EPOCH_KEY)
+    return epoch
 
 
 def session_cache_key(key):

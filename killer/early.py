@@ -6,7 +6,7 @@ answer without a body (docs/load-tests.md). killer/wsgi.py asks `unchanged_poll(
 can't vouch for the answer, it says None and Django answers, as for anything.
 
 It answers from a session the cache holds, opened with the player's login code as the cache knows it
-(game/players.py `early_ids()`), and from versions in this process's memory or the cache, never the
+(`polls.early_ids()`), and from versions in this process's memory or the cache, never the
 database (game/polls.py holds all of that), for an allowed
 Host, over HTTPS where Django would redirect; with the headers Django's middleware would add. Every
 middleware in settings.MIDDLEWARE is in one of the two lists below (tests/test_early.py checks it).
@@ -21,7 +21,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from game import players, polls
+from game import polls
 from killer.middleware import request_id_for
 
 # The middleware that only add headers on the way out, run once per kind of answer to learn them.
@@ -54,7 +54,7 @@ def unchanged_poll(environ):
     request = WSGIRequest(environ)
     if not may_answer_early(request):
         return None
-    ids = players.early_ids(request)  # reads the cache: after the cheap checks
+    ids = polls.early_ids(request)  # reads the cache: after the cheap checks
     if ids is None:
         return None
     # The ETag names the language of the JSON: the one LocaleMiddleware would have picked.

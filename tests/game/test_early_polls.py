@@ -61,6 +61,7 @@ def early(phone, *args, **kwargs):
 def test_an_unchanged_page_gets_the_same_304_as_through_django(phone, django_assert_num_queries):
     with django_assert_num_queries(0):
         status, headers = early(phone)
+        assert early(phone)[0] == status  # and again, from the session this process remembers
 
     assert status == "304 Not Modified"
     through_django = {name: value for name, value in phone.django_304.items() if name not in IGNORED}
@@ -134,6 +135,7 @@ def test_a_made_up_session_key_is_left_to_django(phone, key, django_assert_num_q
 
 def test_a_logout_is_forgotten_at_once(phone):
     before = cookies_of(phone)
+    assert unchanged_poll(environ(phone)) is not None  # this process remembers the session
 
     phone.post("/api/logout", content_type="application/json")
 
@@ -143,6 +145,7 @@ def test_a_logout_is_forgotten_at_once(phone):
 def test_new_login_codes_are_left_to_django_which_ends_the_session(
     phone, cast, django_capture_on_commit_callbacks
 ):
+    assert unchanged_poll(environ(phone)) is not None  # this process remembers the session
     with django_capture_on_commit_callbacks(execute=True):
         rules.player_new_codes(player=cast.victim, actor="gm", death=False)
 
@@ -152,6 +155,7 @@ def test_new_login_codes_are_left_to_django_which_ends_the_session(
 
 
 def test_a_deleted_player_is_left_to_django(phone, cast, django_capture_on_commit_callbacks):
+    assert unchanged_poll(environ(phone)) is not None  # this process remembers the session
     cast.game.status = "setup"
     cast.game.save()
     with django_capture_on_commit_callbacks(execute=True):
