@@ -27,8 +27,9 @@ def player_for_code(raw_code):
     return player
 
 
-def log_in_with_code(request, raw_code):
-    """Logs in the player whose code this is and returns them, or None.
+def log_in_with_code(request, raw_code, *, instead_of=None):
+    """Logs in the player whose code this is and returns them, or None. A browser logged in as
+    `instead_of`, another player, stays so: the player is returned, not logged in (the caller asks).
 
     Raises ratelimit.RateLimited, without looking at the code, while this browser or address has
     used up its failed attempts.
@@ -39,7 +40,8 @@ def log_in_with_code(request, raw_code):
     if player is None:
         return None
     ratelimit.give_back(keys)
-    log_in(request, player)
+    if instead_of is None or instead_of.pk == player.pk:
+        log_in(request, player)
     return player
 
 

@@ -157,6 +157,39 @@ def test_nginx_accepts_the_site(tmp_path, certificate):
     assert result.returncode == 0, result.stderr
 
 
+def test_nginx_logs_no_login_code(tmp_path, certificate):
+    """An old card's link, /login/<code>/, leaves its code out of the access log (no app behind:
+    the log line of a 502 holds the request line all the same)."""
+    require("nginx")
+    http_port, https_port = free_port(), free_port()
+    site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site_in(tmp_path, certificate))
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = site.replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
+    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{free_port()};")  # nobody there
+    conf = nginx_conf(tmp_path, site)
+    process = subprocess.Popen(  # noqa: S603
+        ["nginx", "-c", str(conf), "-p", str(tmp_path), "-g", "daemon off; master_process off;"],  # noqa: S607
+        stderr=subprocess.PIPE,
+    )
+    try:
+        https = wait_for_https(https_port)
+        for path in ("/login/ACDE-FGHJ-KMNP/", "/login/ACDEFGHJKMNP/?again=1", "/login/", "/me/"):
+            fetch(https, path)
+            https.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    lines = (tmp_path / "access.log").read_text().splitlines()
+    requests = [line.split('"')[1] for line in lines]
+    assert requests == [
+        "GET /login/(code)/ HTTP/1.1",
+        "GET /login/(code)/ HTTP/1.1",
+        "GET /login/ HTTP/1.1",
+        "GET /me/ HTTP/1.1",
+    ]
+
+
 @pytest.fixture
 def nginx(tmp_path, certificate, deployment):
     """The site in front of the deployed release, on loopback ports: a connection to its HTTPS side,

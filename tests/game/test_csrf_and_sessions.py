@@ -115,11 +115,11 @@ def test_the_page_login_gives_a_new_session_key(cast):
     assert client.get("/me/").status_code == 200
 
 
-def test_the_login_link_gives_a_new_session_key(cast):
+def test_a_planted_session_is_deleted_at_login(cast):
     client = Client()
     planted = client.session
     planted.save()
-    client.get(f"/login/{cast.killer.login_code}/")
+    client.post("/", {"code": cast.killer.login_code})
     assert client.cookies["sessionid"].value != planted.session_key
     assert not type(planted)().exists(planted.session_key)
 
@@ -127,7 +127,7 @@ def test_the_login_link_gives_a_new_session_key(cast):
 def test_a_made_up_session_key_is_not_taken_at_login(cast):
     client = Client()
     client.cookies["sessionid"] = "x" * 32
-    client.get(f"/login/{cast.killer.login_code}/")
+    client.post("/", {"code": cast.killer.login_code})
     assert client.cookies["sessionid"].value != "x" * 32
     assert client.get("/api/me").status_code == 200
 
