@@ -10,8 +10,6 @@ from game.models import Player
 from game.polls import CODE_SESSION_KEY, GAME_SESSION_KEY, SESSION_KEY
 
 CODE_CHARACTERS = set(codes.ALPHABET)
-# New codes from a game master (a lost card) end the sessions opened with the old one, as a new
-# password does for Django's users: the session holds a fingerprint of the code (CODE_SESSION_KEY).
 
 
 def player_for_code(raw_code):

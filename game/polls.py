@@ -59,7 +59,8 @@ from game.models import Game, Player
 VERSIONED_TIMEOUT = 300
 SESSION_KEY = "player_id"
 GAME_SESSION_KEY = "game_id"
-# A fingerprint of the login code the session was opened with (game/players.py).
+# A fingerprint of the login code the session was opened with (game/players.py): new codes from a game
+# master (a lost card) end the sessions opened with the old one, as a new password does for Django's users.
 CODE_SESSION_KEY = "code_hash"
 EPOCH_KEY = "sessions-epoch"
 
@@ -287,11 +288,13 @@ def early_ids(request):
     (which every process shares: docs/configuration.md), opened with the login code the player has
     now as the cache knows it, checked at the current epoch. Without reading the database."""
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return None
     epoch = _sessions_epoch()
     known = sessions.get(key)
     if known is not None and known[2] == epoch:
         return known[:2]
-    cache_key = session_cache_key(key) if key else None
+    cache_key = session_cache_key(key)
     data = caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
     if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
         return None
