@@ -84,11 +84,8 @@ def endpoint(method, *, fields=(), login=True, etag=None, whole_game=False):
                     return error(problem, 400)
             if not login:
                 return view(request, None, data, *args, **kwargs)
-            if whole_game:
-                ids = polls.session_ids(request)
-                player = ids if ids and polls.plays_in(*ids) else None
-            else:
-                player = players.current_player(request)
+            # A whole_game view gets the session's (player id, game id) alone.
+            player = players.poll_ids(request) if whole_game else players.current_player(request)
             if player is None:
                 return error(_("Log in with your code first."), 401)
             return view(request, player, data, *args, **kwargs)
@@ -141,7 +138,7 @@ def csrf_failure(request, reason=""):
 
 
 def _session_etag(request, view):
-    ids = polls.poll_ids(request)
+    ids = players.poll_ids(request)
     return polls.session_etag(view, *ids) if ids else None
 
 

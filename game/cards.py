@@ -8,7 +8,9 @@ from game import codes
 
 
 def login_path(player):
-    return reverse("login_link", args=[player.login_code])
+    """/login/#CODE: the code after the #, which a browser never sends, so that no access log and no
+    request line holds it; login.js takes it out of the browser's history too."""
+    return reverse("login") + "#" + player.login_code
 
 
 def card(player, *, login_link):

@@ -2,17 +2,14 @@
 
 import secrets
 
-from django.conf import settings
+from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from game import codes, polls, ratelimit
 from game.models import Player
-from game.polls import GAME_SESSION_KEY, SESSION_KEY
+from game.polls import CODE_SESSION_KEY, GAME_SESSION_KEY, SESSION_KEY
 
 CODE_CHARACTERS = set(codes.ALPHABET)
-# A fingerprint of the login code the session was opened with: new codes from a game master (a lost
-# card) end the sessions opened with the old one, as a new password does for Django's users.
-CODE_SESSION_KEY = "code_hash"
 
 
 def player_for_code(raw_code):
@@ -28,8 +25,9 @@ def player_for_code(raw_code):
     return player
 
 
-def log_in_with_code(request, raw_code):
-    """Logs in the player whose code this is and returns them, or None.
+def log_in_with_code(request, raw_code, *, instead_of=None):
+    """Logs in the player whose code this is and returns them, or None. A browser logged in as
+    `instead_of`, another player, stays so: the player is returned, not logged in (the caller asks).
 
     Raises ratelimit.RateLimited, without looking at the code, while this browser or address has
     used up its failed attempts.
@@ -40,7 +38,8 @@ def log_in_with_code(request, raw_code):
     if player is None:
         return None
     ratelimit.give_back(keys)
-    log_in(request, player)
+    if instead_of is None or instead_of.pk == player.pk:
+        log_in(request, player)
     return player
 
 
@@ -48,7 +47,10 @@ def log_in(request, player):
     session = request.session
     session[SESSION_KEY] = player.pk  # loads the session the cookie names, if it exists
     session[GAME_SESSION_KEY] = player.game_id  # so that a poll can answer 304 without the player
-    session[CODE_SESSION_KEY] = _code_hash(player)
+    session[CODE_SESSION_KEY] = fingerprint = _code_hash(player.login_code)
+    polls.remember_login(player.pk, fingerprint)
+    # A CSRF token known before login (to whoever planted the cookie) is worthless after it.
+    rotate_token(request)
     # A new session key at login: a key planted before login is worthless after it. A browser
     # without a session (or with a key that names none) gets a new key when the session is saved
     # at the response; cycling it too would write it twice.
@@ -57,8 +59,9 @@ def log_in(request, player):
 
 
 def log_out(request):
-    polls.forget_session(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
     request.session.flush()
+    polls.end_sessions()  # after the flush: a process that checks the session again finds it gone
+    rotate_token(request)
 
 
 def current_player(request):
@@ -72,11 +75,32 @@ def current_player(request):
         player = Player.objects.select_related("game", "target", "mission").get(pk=player_id)
     except Player.DoesNotExist:
         return None
-    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), _code_hash(player)):
+    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), _code_hash(player.login_code)):
         log_out(request)
         return None
     return player
 
 
-def _code_hash(player):
-    return salted_hmac("game.players.login-code", player.login_code).hexdigest()
+def poll_ids(request):
+    """(player id, game id) of the session's player, or None: the session read from the session store
+    every process shares and the player's login code from the database, so that a session ended
+    anywhere (logged out, new codes, the player deleted) gets no answer from any process. One query,
+    for the code alone: the versions come from game/polls.py."""
+    ids = polls.session_ids(request)
+    if ids is None:
+        return None
+    player_id, game_id = ids
+    found = Player.objects.filter(pk=player_id, game_id=game_id).order_by()
+    login_code = found.values_list("login_code", flat=True).first()
+    if login_code is None:
+        return None
+    fingerprint = _code_hash(login_code)
+    if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), fingerprint):
+        log_out(request)
+        return None
+    polls.remember_login(player_id, fingerprint)  # for the early 304 of the next polls
+    return ids
+
+
+def _code_hash(login_code):
+    return salted_hmac("game.players.login-code", login_code).hexdigest()

@@ -15,8 +15,16 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   (`game-version:<id>`) for VERSION_CACHE_SECONDS. `forget_game()` drops both after each rule commits.
 - its players' versions: in `player_versions`, one map per game, current at a game version; when the
   game's version moves, one query for the players stamped since brings it up to date.
-- a session's (player id, game id): in `sessions`, until the player logs out through this process
-  (`forget_session()`); new login codes end the session at its next answer with content.
+- a session's (player id, game id), for the early 304 (killer/early.py): in `sessions`, checked
+  against the session in the cache and the player's login fingerprint (below) at the sessions' epoch,
+  and trusted while the epoch stays the same: one read of the cache per poll. The epoch, in the cache
+  (`sessions-epoch`, for good), is a new random token whenever a session ends anywhere (logging out,
+  new login codes, deleting the player: `end_sessions()`), so every process checks its sessions
+  again at their next poll. Django's poll path remembers no session: it reads the session from the
+  session store and the player's login code from the database (game/players.py `poll_ids()`).
+- a player's login fingerprint, for the early 304: in the cache (`login:<player id>`) for
+  VERSION_CACHE_SECONDS, set at login and whenever a session is checked against the database;
+  `end_sessions(player_id)` drops it when a rule gives the player a new login code or deletes them.
 - what every player of a game sees alike (leaderboard, feed): the newest JSON in `shared`, replaced by
   a newer version; each version's JSON in the cache (`<view>:<game>:<version>:<language>`), as are the
   game's public facts and its open kills (`by_version()`), for VERSIONED_TIMEOUT: never stale.
@@ -32,6 +40,7 @@ others see the change up to VERSION_CACHE_SECONDS later, never miss it. Redis fo
 
 import json
 import re
+import secrets
 import time
 from importlib import import_module
 
@@ -40,6 +49,7 @@ from django.core.cache import cache, caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.crypto import constant_time_compare
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
@@ -49,6 +59,10 @@ from game.models import Game, Player
 VERSIONED_TIMEOUT = 300
 SESSION_KEY = "player_id"
 GAME_SESSION_KEY = "game_id"
+# A fingerprint of the login code the session was opened with (game/players.py): new codes from a game
+# master (a lost card) end the sessions opened with the old one, as a new password does for Django's users.
+CODE_SESSION_KEY = "code_hash"
+EPOCH_KEY = "sessions-epoch"
 
 _memories = []
 
@@ -78,7 +92,7 @@ game_versions = Memory(limit=1000)  # game id -> (version, until when on time.mo
 player_versions = Memory(
     limit=100
 )  # game id -> (the game's version the map is current at, {player id: version})
-sessions = Memory(limit=100_000)  # session key -> (player id, game id)
+sessions = Memory(limit=100_000)  # session key -> (player id, game id, sessions' epoch)
 shared = Memory(limit=1000)  # (view, game id, language) -> (version, JSON)
 early_headers = Memory(limit=100)  # (HTTPS, language) -> {header: value}, for killer/early.py
 
@@ -108,9 +122,10 @@ def session_etag(view, player_id, game_id, language=None, *, database=True):
 
 def client_has(request, tag):
     """Whether If-None-Match names `tag`, compared weakly as RFC 9110 wants for If-None-Match:
-    nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back."""
+    nginx's gzip turns the ETag of a compressed answer into W/"...", which phones then send back.
+    `*` names nothing: a 304 to it would tell anyone who asks when the page last changed."""
     held = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-    return "*" in held or tag.removeprefix("W/") in {tag.removeprefix("W/") for tag in held}
+    return tag.removeprefix("W/") in {tag.removeprefix("W/") for tag in held}
 
 
 def held_version(request, view, player_id):
@@ -145,11 +160,6 @@ def game_version(game_id, *, at_least=None):
     if version is not None and at_least is not None and version < at_least:
         version = _version_from_database(game_id)
     return version
-
-
-def plays_in(player_id, game_id):
-    """Whether the player is (still) in the game, mostly from this process's memory."""
-    return _player_version(player_id, game_id) is not None
 
 
 def forget_game(game_id):
@@ -272,36 +282,47 @@ def session_ids(request):
     return player_id, game_id
 
 
-def poll_ids(request):
-    """session_ids(), remembered by this process for deciding a 304 and nothing else.
-
-    A 304 has no body: at worst a session ended elsewhere keeps hearing, for as long as its page stays
-    the same, that the page it already has is current. Every answer with content reads the session."""
+def early_ids(request):
+    """(player id, game id) of the request's session for an answer given before Django's handler,
+    or None when the cache can't vouch for it: the session as the session engine keeps it in the cache
+    (which every process shares: docs/configuration.md), opened with the login code the player has
+    now as the cache knows it, checked at the current epoch. Without reading the database."""
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    ids = sessions.get(key)
-    if ids is None:
-        ids = session_ids(request)
-        if ids is not None and key == request.session.session_key:
-            sessions.remember(key, ids)
-    return ids
+    if not key:
+        return None
+    epoch = _sessions_epoch()
+    known = sessions.get(key)
+    if known is not None and known[2] == epoch:
+        return known[:2]
+    cache_key = session_cache_key(key)
+    data = caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
+    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
+        return None
+    fingerprint = cache.get(f"login:{data[SESSION_KEY]}")
+    if fingerprint is None or not constant_time_compare(data.get(CODE_SESSION_KEY, ""), fingerprint):
+        return None
+    sessions.remember(key, (data[SESSION_KEY], data[GAME_SESSION_KEY], epoch))
+    return data[SESSION_KEY], data[GAME_SESSION_KEY]
 
 
-def remembered_ids(request):
-    """(player id, game id) of the request's session if this process remembers it, or finds it in
-    the cache where sessions live (SESSION_ENGINE cached_db or cache), else None: without reading the
-    database. A phone's polls reach every worker in turn: without the cache, each worker's first poll
-    of each phone would go through Django to read the session."""
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    ids = sessions.get(key)
-    if ids is None and key:
-        ids = _cached_session_ids(key)
-        if ids is not None:
-            sessions.remember(key, ids)
-    return ids
+def remember_login(player_id, fingerprint):
+    cache.set(f"login:{player_id}", fingerprint, settings.VERSION_CACHE_SECONDS)
 
 
-def forget_session(key):
-    sessions.pop(key, None)
+def end_sessions(player_id=None):
+    """After a session ended (and, with `player_id`, after a rule gave the player a new login code or
+    deleted them): every process checks the sessions it remembers again."""
+    if player_id is not None:
+        cache.delete(f"login:{player_id}")
+    cache.set(EPOCH_KEY, secrets.token_hex(8), None)
+
+
+def _sessions_epoch():
+    epoch = cache.get(EPOCH_KEY)
+    if epoch is None:  # the first, or evicted: a new one, which no remembered session has
+        cache.add(EPOCH_KEY, secrets.token_hex(8), None)
+        epoch = cache.get(EPOCH_KEY)
+    return epoch
 
 
 def session_cache_key(key):
@@ -313,11 +334,3 @@ def session_cache_key(key):
     if store.session_key is None or not hasattr(type(store), "cache_key"):
         return None
     return store.cache_key
-
-
-def _cached_session_ids(key):
-    cache_key = session_cache_key(key)
-    data = caches[settings.SESSION_CACHE_ALIAS].get(cache_key) if cache_key else None
-    if not data or data.get(SESSION_KEY) is None or data.get(GAME_SESSION_KEY) is None:
-        return None
-    return data[SESSION_KEY], data[GAME_SESSION_KEY]

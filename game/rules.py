@@ -559,6 +559,8 @@ def player_new_codes(*, player: Player, actor: str, login: bool = True, death: b
             fields.append("death_code")
         _save(player, *fields)
         _event(game, "codes_regenerated", actor, player=player, codes=fields)
+        if login:  # the sessions opened with the old code end: the early 304 must not vouch for them
+            transaction.on_commit(partial(polls.end_sessions, player.pk))
         return player
 
 
@@ -570,6 +572,7 @@ def player_delete(*, player: Player, actor: str) -> None:
             raise RuleError(_("The game is under way: drop the player out instead."))
         player = Player.objects.get(pk=player.pk)
         name = player.name
+        transaction.on_commit(partial(polls.end_sessions, player.pk))
         player.delete()
         _event(game, "player_deleted", actor, name=name)
 

@@ -4,7 +4,8 @@ from game import api, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/<str:code>/", views.login_link, name="login_link"),
+    path("login/", views.login_page, name="login"),
+    path("login/<str:code>/", views.old_login_link, name="old_login_link"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.dashboard, name="dashboard"),
     path("me/declare/", views.declare, name="declare"),

@@ -6,9 +6,11 @@ game changes, so players see a kill to confirm or a new target without reloading
 
 import json
 from functools import wraps
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -90,28 +92,45 @@ def too_many_attempts(request, limited):
 @ensure_csrf_cookie
 def home(request):
     if request.method == "POST":
-        try:
-            player = players.log_in_with_code(request, request.POST.get("code", ""))
-        except ratelimit.RateLimited as limited:
-            return too_many_attempts(request, limited)
-        if player is not None:
-            return redirect("dashboard")
-        messages.error(request, _("Unknown code. Check it and try again."))
-        return render(request, "game/login.html", status=400)
+        return _log_in(request)
     if players.current_player(request) is not None:
         return redirect("dashboard")
     return render(request, "game/login.html")
 
 
-def login_link(request, code):
-    """The link printed on a player's card (as a QR code): logs in and opens the dashboard."""
+@ensure_csrf_cookie
+def login_page(request):
+    """The link on a player's card (as a QR code): /login/#CODE. The code after the # never leaves the
+    browser; login.js takes it out of the address and posts it with this page's form."""
+    return render(request, "game/login.html")
+
+
+def old_login_link(request, code):
+    """The link on cards printed before /login/#CODE: to that form, without looking at the code."""
+    return redirect(reverse("login") + "#" + quote(code, safe=""))
+
+
+def _log_in(request):
+    """The login form's POST. A browser logged in as another player is asked before it switches: a
+    link sent by someone else must not quietly log a phone into their account."""
+    current = None if request.POST.get("confirmed") == "yes" else players.current_player(request)
+    code = request.POST.get("code", "")
     try:
-        player = players.log_in_with_code(request, code)
+        player = players.log_in_with_code(request, code, instead_of=current)
     except ratelimit.RateLimited as limited:
         return too_many_attempts(request, limited)
     if player is None:
-        messages.error(request, _("This login link is not valid. Type your code instead."))
-        return redirect("home")
+        messages.error(request, _("Unknown code. Check it and try again."))
+        return render(request, "game/login.html", status=400)
+    if current is not None and current.pk != player.pk:
+        names = {"current": current.name, "player": player.name}
+        context = {
+            "question": _("You are logged in as %(current)s. Log in as %(player)s instead?") % names,
+            "consequence": _("This phone will then show the page of %(player)s, not yours.") % names,
+            "button": _("Log in as %(player)s") % names,
+            "fields": [("code", code[:100])],
+        }
+        return render(request, "game/confirm.html", context)
     return redirect("dashboard")
 
 

@@ -5,8 +5,9 @@ Django's request handling (middleware, signals, routing) than in all the server 
 answer without a body (docs/load-tests.md). killer/wsgi.py asks `unchanged_poll()` first; whenever it
 can't vouch for the answer, it says None and Django answers, as for anything.
 
-It answers from a session this process remembers or finds in the cache and from versions in this
-process's memory or the cache, never the database (game/polls.py holds all of that), for an allowed
+It answers from a session the cache holds, opened with the player's login code as the cache knows it
+(`polls.early_ids()`), and from versions in this process's memory or the cache, never the
+database (game/polls.py holds all of that), for an allowed
 Host, over HTTPS where Django would redirect; with the headers Django's middleware would add. Every
 middleware in settings.MIDDLEWARE is in one of the two lists below (tests/test_early.py checks it).
 """
@@ -53,7 +54,7 @@ def unchanged_poll(environ):
     request = WSGIRequest(environ)
     if not may_answer_early(request):
         return None
-    ids = polls.remembered_ids(request)  # may read the cache: after the cheap checks
+    ids = polls.early_ids(request)  # reads the cache: after the cheap checks
     if ids is None:
         return None
     # The ETag names the language of the JSON: the one LocaleMiddleware would have picked.

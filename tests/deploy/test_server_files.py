@@ -213,6 +213,25 @@ def test_nginx_serves_https_for_its_own_name_only(nginx_alone):
         wait_for_https(https.port, site="evil.example")
 
 
+def test_nginx_logs_no_login_code(nginx_alone, tmp_path):
+    """An old card's link, /login/<code>/, leaves its code out of the access log (no app behind:
+    the log line of a 502 holds the request line all the same)."""
+    https, _ = nginx_alone
+    for path in ("/login/ACDE-FGHJ-KMNP/", "/login/ACDEFGHJKMNP/?again=1", "/login/", "/me/"):
+        fetch(https, path)
+        https.close()
+
+    logged_line(tmp_path / "access.log", "GET /me/")  # written once the answer is sent
+    lines = (tmp_path / "access.log").read_text().splitlines()
+    requests = [line.split('"')[1] for line in lines]
+    assert requests == [
+        "GET /login/(code)/ HTTP/1.1",
+        "GET /login/(code)/ HTTP/1.1",
+        "GET /login/ HTTP/1.1",
+        "GET /me/ HTTP/1.1",
+    ]
+
+
 @pytest.mark.slow
 def test_nginx_in_front_of_a_deployed_release(nginx, deployment):
     https, http_port = nginx

@@ -161,7 +161,7 @@ def test_export_players_neutralises_formulas(gm_client, running_game, victim):
     ]
     victim_row = next(row for row in rows if "HYPERLINK" in row[0])
     assert victim_row[:3] == ['\'=HYPERLINK("http://evil")', "'@x", "'+33"]
-    assert victim_row[7] == f"http://testserver/login/{victim.login_code}/"
+    assert victim_row[7] == f"http://testserver/login/#{victim.login_code}"
 
 
 def test_export_kills(gm_client, running_game, killer, victim, django_assert_max_num_queries):

@@ -51,6 +51,7 @@ def test_every_player_and_api_url_refuses_a_post_without_the_token(setting):
         client.get("/")
         token = client.cookies["csrftoken"].value
         assert client.post("/", {"code": player.login_code, "csrfmiddlewaretoken": token}).status_code == 302
+        token = client.cookies["csrftoken"].value  # a new one at login
         events = Event.objects.count()
         ids = {"kill_id": kill.pk, "code": player.login_code}
         for route in routes:
@@ -114,11 +115,11 @@ def test_the_page_login_gives_a_new_session_key(cast):
     assert client.get("/me/").status_code == 200
 
 
-def test_the_login_link_gives_a_new_session_key(cast):
+def test_a_planted_session_is_deleted_at_login(cast):
     client = Client()
     planted = client.session
     planted.save()
-    client.get(f"/login/{cast.killer.login_code}/")
+    client.post("/", {"code": cast.killer.login_code})
     assert client.cookies["sessionid"].value != planted.session_key
     assert not type(planted)().exists(planted.session_key)
 
@@ -126,7 +127,7 @@ def test_the_login_link_gives_a_new_session_key(cast):
 def test_a_made_up_session_key_is_not_taken_at_login(cast):
     client = Client()
     client.cookies["sessionid"] = "x" * 32
-    client.get(f"/login/{cast.killer.login_code}/")
+    client.post("/", {"code": cast.killer.login_code})
     assert client.cookies["sessionid"].value != "x" * 32
     assert client.get("/api/me").status_code == 200
 
@@ -186,3 +187,40 @@ def test_the_session_cookie_is_http_only_and_same_site(client, cast):
     login(client, cast.killer)
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize("how", ["api", "form"])
+def test_it_gives_a_new_csrf_token_at_login(cast, how):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/")
+    before = client.cookies["csrftoken"].value
+    if how == "api":
+        response = client.post(
+            "/api/login",
+            {"code": cast.victim.login_code},
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=before,
+        )
+        assert response.status_code == 200
+    else:
+        response = client.post("/", {"code": cast.victim.login_code, "csrfmiddlewaretoken": before})
+        assert response.status_code == 302
+
+    assert client.cookies["csrftoken"].value not in ("", before)
+    # The token planted before login no longer passes.
+    refused = client.post("/api/death", {}, content_type="application/json", HTTP_X_CSRFTOKEN=before)
+    assert refused.status_code == 403
+
+
+def test_it_gives_a_new_csrf_token_at_logout(cast):
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/")
+    client.post(
+        "/", {"code": cast.victim.login_code, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+    )
+    before = client.cookies["csrftoken"].value
+
+    response = client.post("/logout/", {"csrfmiddlewaretoken": before})
+
+    assert response.status_code == 302
+    assert client.cookies["csrftoken"].value not in ("", before)

@@ -4,7 +4,7 @@ killer/early.py): the same 304 as Django's, and anything it cannot vouch for lef
 import pytest
 from django.test import RequestFactory
 
-from game import polls, rules
+from game import rules
 from killer.early import unchanged_poll
 from killer.wsgi import application
 from tests.conftest import forget_caches, login
@@ -14,10 +14,16 @@ pytestmark = pytest.mark.django_db
 IGNORED = {"X-Request-ID", "Content-Length"}  # a new id each time; Django counts the empty body
 
 
+@pytest.fixture(autouse=True)
+def cached_sessions(settings):
+    """Sessions kept in the cache (and the database), where the early answer can read them."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
 @pytest.fixture
 def phone(client, cast):
-    """The victim's phone (in English), after a first poll that went through Django: this process
-    remembers its session and the versions."""
+    """The victim's phone (in English), after a first poll that went through Django: the cache holds
+    its session and its login fingerprint, this process the versions."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     login(client, cast.victim)
     client.tag = client.get("/api/me")["ETag"]
@@ -55,6 +61,7 @@ def early(phone, *args, **kwargs):
 def test_an_unchanged_page_gets_the_same_304_as_through_django(phone, django_assert_num_queries):
     with django_assert_num_queries(0):
         status, headers = early(phone)
+        assert early(phone)[0] == status  # and again, from the session this process remembers
 
     assert status == "304 Not Modified"
     through_django = {name: value for name, value in phone.django_304.items() if name not in IGNORED}
@@ -108,42 +115,27 @@ def test_a_change_is_left_to_django_which_reads_it(phone, cast, django_capture_o
     assert phone.get("/api/me", HTTP_IF_NONE_MATCH=phone.tag).status_code == 200
 
 
-def test_a_session_this_process_does_not_remember_is_left_to_django(phone):
-    forget_caches()  # as a worker that never saw this phone
+def test_a_session_the_cache_no_longer_holds_is_left_to_django(phone):
+    forget_caches()  # as a worker that never saw this phone, with a cold cache
 
     assert unchanged_poll(environ(phone)) is None
 
 
-@pytest.fixture
-def cached_sessions(settings):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+def test_sessions_only_in_the_database_are_left_to_django(phone, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-
-def test_with_sessions_in_the_cache_another_process_reads_the_session_there(
-    cached_sessions, phone, django_assert_num_queries
-):
-    polls.sessions.clear()  # a worker that follows the game but never saw this phone
-    with django_assert_num_queries(0):
-        status, _ = early(phone)
-    assert status == "304 Not Modified"
-
-
-def test_a_session_ended_elsewhere_is_not_in_the_cache_and_left_to_django(cached_sessions, phone, client):
-    before = cookies_of(phone)
-    phone.post("/api/logout", content_type="application/json")  # in another process
-    polls.sessions.clear()
-
-    assert unchanged_poll(environ(phone, HTTP_COOKIE=before)) is None
+    assert unchanged_poll(environ(phone)) is None
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 40, "../../etc"])
-def test_a_made_up_session_key_is_left_to_django(cached_sessions, phone, key, django_assert_num_queries):
+def test_a_made_up_session_key_is_left_to_django(phone, key, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert unchanged_poll(environ(phone, HTTP_COOKIE=f"sessionid={key}")) is None
 
 
 def test_a_logout_is_forgotten_at_once(phone):
     before = cookies_of(phone)
+    assert unchanged_poll(environ(phone)) is not None  # this process remembers the session
 
     phone.post("/api/logout", content_type="application/json")
 
@@ -153,9 +145,26 @@ def test_a_logout_is_forgotten_at_once(phone):
 def test_new_login_codes_are_left_to_django_which_ends_the_session(
     phone, cast, django_capture_on_commit_callbacks
 ):
+    assert unchanged_poll(environ(phone)) is not None  # this process remembers the session
     with django_capture_on_commit_callbacks(execute=True):
         rules.player_new_codes(player=cast.victim, actor="gm", death=False)
 
     assert unchanged_poll(environ(phone)) is None
     assert phone.get("/api/me", HTTP_IF_NONE_MATCH=phone.tag).status_code == 401
-    assert unchanged_poll(environ(phone)) is None  # this process forgot the session
+    assert unchanged_poll(environ(phone)) is None
+
+
+def test_a_deleted_player_is_left_to_django(phone, cast, django_capture_on_commit_callbacks):
+    assert unchanged_poll(environ(phone)) is not None  # this process remembers the session
+    cast.game.status = "setup"
+    cast.game.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.player_delete(player=cast.victim, actor="gm")
+
+    assert unchanged_poll(environ(phone)) is None
+
+
+@pytest.mark.parametrize("path", ["/api/me", "/api/leaderboard", "/api/feed"])
+def test_a_star_gets_no_304_from_anyone(phone, path):
+    assert unchanged_poll(environ(phone, path, HTTP_IF_NONE_MATCH="*")) is None
+    assert phone.get(path, HTTP_IF_NONE_MATCH="*").status_code == 200

@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from game import rules
+from game import cards, rules
 from game.models import Kill, Player
 from tests.conftest import fresh, make_game
 
@@ -43,11 +44,47 @@ def test_a_wrong_code_shows_an_error(cast):
     assert "Unknown code" in response.content.decode()
 
 
-def test_the_login_link_logs_in(cast):
+def test_a_card_carries_its_code_where_no_request_line_does(cast):
+    link = urlsplit(cards.login_path(cast.killer))
+
+    assert (link.path, link.query, link.fragment) == ("/login/", "", cast.killer.login_code)
+    assert Client().get(link.path).status_code == 200
+
+
+def test_an_old_card_link_sends_to_the_login_form_without_logging_in(cast):
     client = Client()
     response = client.get(f"/login/{cast.killer.login_code}/")
+    assert response.status_code == 302 and response["Location"] == f"/login/#{cast.killer.login_code}"
+    assert client.get("/me/").status_code == 302
+
+
+def test_it_asks_before_it_logs_a_phone_in_as_another_player(cast):
+    client = logged_in(cast.killer)
+
+    response = client.post("/", {"code": cast.victim.login_code})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"You are logged in as {cast.killer.name}. Log in as {cast.victim.name} instead?" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert client.session["player_id"] == cast.killer.pk
+
+
+def test_it_logs_in_as_the_other_player_once_asked(cast):
+    client = logged_in(cast.killer)
+
+    response = client.post("/", {"code": cast.victim.login_code, "confirmed": "yes"})
+
     assert response.status_code == 302 and response["Location"] == "/me/"
-    assert client.get("/me/").status_code == 200
+    assert client.session["player_id"] == cast.victim.pk
+
+
+def test_the_same_player_logs_in_again_without_a_question(cast):
+    client = logged_in(cast.killer)
+
+    response = client.post("/", {"code": cast.killer.login_code})
+
+    assert response.status_code == 302 and response["Location"] == "/me/"
 
 
 def test_pages_need_a_login(client):

@@ -110,14 +110,13 @@ def test_the_api_answers_429_with_retry_after_and_a_json_error(cast):
     assert client.get("/api/me").status_code == 401
 
 
-def test_the_login_form_and_the_login_link_share_the_limit(cast):
+def test_the_login_form_and_the_api_share_the_limit(cast):
     client = browser()
     for _ in range(5):
         assert client.post("/", {"code": "WRONG", "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
-        assert client.get(f"/login/{random_code()}/").status_code == 302
-    response = client.get(f"/login/{cast.killer.login_code}/")
+        assert post(client, "/api/login", {"code": random_code()}).status_code == 400
+    response = post(client, "/api/login", {"code": cast.killer.login_code})
     assert response.status_code == 429 and "Retry-After" in response
-    assert "Too many failed attempts" in response.content.decode()
     form = client.post(
         "/", {"code": cast.killer.login_code, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
     )

@@ -1,0 +1,148 @@
+"""Logging out, new login codes and deleting the player end a session in every worker at once: no
+worker answers the old cookie from what it remembers. gunicorn with four workers, a new connection
+per request as behind nginx, on the default settings (sessions in the database, a cache per process)
+and with sessions in a shared Redis (where workers answer unchanged polls before Django)."""
+
+import csv
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import free_port
+from tests.test_poll_order import GUNICORN, ROOT, log_in
+from tests.test_poll_order import request as http
+
+POLLS = 24  # enough for each of the four workers to answer some
+SETTINGS = {
+    "default": {},
+    "redis": {
+        "CACHE_URL": "redis://127.0.0.1:6379/0",
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
+    },
+}
+
+
+@pytest.fixture(scope="module", params=list(SETTINGS))
+def server(request, tmp_path_factory):
+    configuration = request.param
+    folder = tmp_path_factory.mktemp("workers")
+    port = free_port()
+    env = {
+        **os.environ,
+        **SETTINGS[configuration],
+        "CACHE_KEY_PREFIX": f"test-session-end-{uuid.uuid4().hex}",
+        "DJANGO_SETTINGS_MODULE": "killer.settings",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "SECRET_KEY": "session-end-test-" + "x" * 40,
+        "DEBUG": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+    codes = folder / "codes.csv"
+
+    def manage(*command):
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    manage("migrate", "--noinput")
+    manage("seed_demo", "--players", "6", "--start", "--codes-file", str(codes))
+    process = subprocess.Popen(  # noqa: S603
+        [GUNICORN, "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60  # a bound for a busy machine
+        while http(port, "GET", "/health")[0] != 200:
+            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        with codes.open() as file:
+            yield port, [row["login_code"] for row in csv.DictReader(file)], manage
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def polled_everywhere(port, cookies):
+    """The phone's ETags, after polls that every worker answered (304s it remembers, if any)."""
+    held = {}
+    for path in ("/api/me", "/api/leaderboard", "/api/feed"):
+        status, headers = http(port, "GET", path, cookies=dict(cookies))
+        assert status == 200
+        held[path] = headers["ETag"]
+        for _ in range(POLLS):
+            status, _ = http(port, "GET", path, cookies=dict(cookies), headers={"If-None-Match": held[path]})
+            assert status == 304
+    return held
+
+
+def answers(port, cookies, held):
+    """What every worker answers the cookie now, for each way of asking."""
+    seen = set()
+    for _ in range(POLLS):
+        for path, etag in held.items():
+            for tag in (etag, "*", None):
+                status, _ = http(
+                    port, "GET", path, cookies=dict(cookies), headers={"If-None-Match": tag} if tag else {}
+                )
+                seen.add((path, tag, status))
+        for path in ("/me/", "/leaderboard/"):
+            status, headers = http(port, "GET", path, cookies=dict(cookies))
+            seen.add((path, status, headers.get("Location")))
+    return seen
+
+
+def logged_out(held):
+    return {(path, tag, 401) for path, etag in held.items() for tag in (etag, "*", None)} | {
+        ("/me/", 302, "/"),
+        ("/leaderboard/", 302, "/"),
+    }
+
+
+def test_a_logout_ends_the_session_in_every_worker(server):
+    port, codes, _ = server
+    cookies = log_in(port, codes[0])
+    held = polled_everywhere(port, cookies)
+    old = dict(cookies)
+
+    status, _ = http(port, "POST", "/api/logout", cookies=cookies, body={})
+    assert status == 200
+
+    assert answers(port, old, held) == logged_out(held)
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        "rules.player_new_codes(player=player, actor='gm:test', death=False)",
+        # A player is deleted from a game not under way.
+        "Game.objects.filter(pk=player.game_id).update(status='setup');"
+        " rules.player_delete(player=player, actor='gm:test')",
+    ],
+    ids=["new codes", "deleted"],
+)
+def test_a_game_master_ends_the_session_in_every_worker(server, end):
+    port, codes, manage = server
+    code = codes[1] if "new_codes" in end else codes[2]
+    cookies = log_in(port, code)
+    held = polled_everywhere(port, cookies)
+
+    manage(
+        "shell",
+        "-c",
+        "from game import players, rules; from game.models import Game;"
+        f" player = players.player_for_code({code!r}); {end}",
+    )
+
+    assert answers(port, cookies, held) == logged_out(held)
