@@ -17,11 +17,13 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   game's version moves, one query for the players stamped since brings it up to date.
 - a session's (player id, game id), for the early 304 (killer/early.py): in `sessions`, checked
   against the session in the cache and the player's login fingerprint (below) at the sessions' epoch,
-  and trusted while the epoch stays the same: one read of the cache per poll. The epoch, in the cache
-  (`sessions-epoch`, for good), is a new random token whenever a session ends anywhere (logging out,
-  new login codes, deleting the player: `end_sessions()`), so every process checks its sessions
-  again at their next poll. Django's poll path remembers no session: it reads the session from the
-  session store and the player's login code from the database (game/players.py `poll_ids()`).
+  and trusted while the epoch stays the same. The epoch, in the cache (`sessions-epoch`, for good)
+  and in `session_epochs` (this process) for LOCAL_VERSION_SECONDS, is a new random token whenever a
+  session ends anywhere (logging out, new login codes, deleting the player: `end_sessions()`), so
+  every process checks its sessions again within LOCAL_VERSION_SECONDS: until then an ended session
+  may still hear that its page is unchanged (a 304, with no content), never more. Django's poll path
+  remembers no session: it reads the session from the session store and the player's login code from
+  the database (game/players.py `poll_ids()`).
 - a player's login fingerprint, for the early 304: in the cache (`login:<player id>`) for
   VERSION_CACHE_SECONDS, set at login and whenever a session is checked against the database;
   `end_sessions(player_id)` drops it when a rule gives the player a new login code or deletes them.
@@ -93,6 +95,7 @@ player_versions = Memory(
     limit=100
 )  # game id -> (the game's version the map is current at, {player id: version})
 sessions = Memory(limit=100_000)  # session key -> (player id, game id, sessions' epoch)
+session_epochs = Memory(limit=1)  # "epoch" -> (the sessions' epoch, until when on time.monotonic())
 shared = Memory(limit=1000)  # (view, game id, language) -> (version, JSON)
 early_headers = Memory(limit=100)  # (HTTPS, language) -> {header: value}, for killer/early.py
 
@@ -314,14 +317,23 @@ def end_sessions(player_id=None):
     deleted them): every process checks the sessions it remembers again."""
     if player_id is not None:
         cache.delete(f"login:{player_id}")
-    cache.set(EPOCH_KEY, secrets.token_hex(8), None)
+    epoch = secrets.token_hex(8)
+    cache.set(EPOCH_KEY, epoch, None)
+    session_epochs.remember("epoch", (epoch, time.monotonic() + settings.LOCAL_VERSION_SECONDS))
 
 
 def _sessions_epoch():
+    """The sessions' epoch, from this process's memory for LOCAL_VERSION_SECONDS: a read of the cache
+    per poll would cost about as much as the rest of an early 304 (docs/load-tests.md)."""
+    now = time.monotonic()
+    known = session_epochs.get("epoch")
+    if known is not None and known[1] > now:
+        return known[0]
     epoch = cache.get(EPOCH_KEY)
     if epoch is None:  # the first, or evicted: a new one, which no remembered session has
         cache.add(EPOCH_KEY, secrets.token_hex(8), None)
         epoch = cache.get(EPOCH_KEY)
+    session_epochs.remember("epoch", (epoch, now + settings.LOCAL_VERSION_SECONDS))
     return epoch
 
 
