@@ -6,6 +6,7 @@ game/admin.py wires them up through `admin_site.admin_view`, so only staff reach
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -168,7 +169,7 @@ def game_export_players(request, pk):
     csv_io.write_players(
         response,
         game.players.order_by("group", "name", "pk"),
-        login_link=lambda player: request.build_absolute_uri(cards.login_path(player)),
+        login_link=lambda player: cards.login_url(request, player),
     )
     return response
 
@@ -179,25 +180,30 @@ def game_export_kills(request, pk):
     return response
 
 
-def _cards_page(request, players):
+def _cards_page(request, players, *, left_out=0):
     return TemplateResponse(
         request,
         "admin/game/cards.html",
         {
-            "cards": [
-                cards.card(player, login_link=request.build_absolute_uri(cards.login_path(player)))
-                for player in players
-            ]
+            "cards": [cards.card(player, login_link=cards.login_url(request, player)) for player in players],
+            # Without SITE_URL the links carry the address this page was opened with.
+            "site_url": settings.SITE_URL,
+            "address": request.build_absolute_uri("/"),
+            "left_out": left_out,
         },
     )
 
 
 def game_cards(request, pk):
-    """Cards for every player of the game still in it, by group, to hand out."""
+    """Cards for every player of the game still in it (`?all=1`: the eliminated too), by group."""
     game = get_allowed(request, Game, pk, "view")
     if not request.user.has_perm("game.view_player"):
         raise PermissionDenied
-    return _cards_page(request, game.players.filter(dropped_out=False).order_by("group", "name", "pk"))
+    players = list(game.players.filter(dropped_out=False).order_by("group", "name", "pk"))
+    if request.GET.get("all") == "1":
+        return _cards_page(request, players)
+    alive = [player for player in players if player.alive]
+    return _cards_page(request, alive, left_out=len(players) - len(alive))
 
 
 def player_cards(request):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from game import codes
+from game import codes, rules
 
 
 def test_game_cards_show_each_player_with_code_and_qr(
@@ -45,3 +45,34 @@ def test_cards_for_players_picked_in_the_list(gm_client, killer, victim, bystand
     assert content.count('class="card"') == 2
     assert killer.login_code in content.replace("-", "")
     assert bystander.name not in content
+
+
+def test_cards_carry_the_site_address_whatever_address_the_admin_was_opened_with(
+    gm_client, running_game, victim, settings
+):
+    settings.SITE_URL = "https://killer.example.org"
+
+    content = gm_client.get(f"/admin/game/game/{running_game.pk}/cards/").content.decode()
+
+    assert f"https://killer.example.org/login/#{victim.login_code}" in content
+    assert "testserver" not in content
+    assert "set SITE_URL" not in content
+
+
+def test_without_a_site_address_the_cards_page_warns(gm_client, running_game, settings):
+    settings.SITE_URL = ""
+
+    content = gm_client.get(f"/admin/game/game/{running_game.pk}/cards/").content.decode()
+
+    assert "These cards carry the address this page was opened with, http://testserver/" in content
+
+
+def test_eliminated_players_get_cards_only_when_asked(gm_client, running_game, killer, victim):
+    rules.kill_with_death_code(killer=killer, death_code=victim.death_code, actor="player")
+    url = f"/admin/game/game/{running_game.pk}/cards/"
+
+    content = gm_client.get(url).content.decode()
+    everyone = gm_client.get(url + "?all=1").content.decode()
+
+    assert victim.name not in content and "1 eliminated player has no card here." in content
+    assert victim.name in everyone
