@@ -72,14 +72,21 @@ def read_players(text: str, *, game: Game) -> Import:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return Import([], [_("The file is empty.")])
-    try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [COLUMNS.get(title.strip().lower(), title.strip()) for title in next(reader)]
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(lines[0]))
+    # The first line with something in it names the columns: blank lines above it are skipped.
+    titles = next(cells for cells in reader if any(cell.strip() for cell in cells))
+    header = [COLUMNS.get(title.strip().lower(), title.strip()) for title in titles]
     if "name" not in header:
-        return Import([], [_("The first line must name the columns: name, email, group.")])
+        return Import(
+            [],
+            [
+                _(
+                    "The first line must name the columns: name, email, group (or nom, courriel, groupe). "
+                    "It holds: %(found)s."
+                )
+                % {"found": ", ".join(title.strip() for title in titles)[:200]}
+            ],
+        )
     unknown = [title for title in header if title not in ("name", "email", "group")]
     if unknown:
         return Import([], [_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)}])
@@ -101,6 +108,16 @@ def read_players(text: str, *, game: Game) -> Import:
         return Import([], [_("At most %(count)d players per file.") % {"count": MAX_ROWS}])
     _warn_of_namesakes(rows, game)
     return Import(rows, [])
+
+
+def _delimiter(header):
+    """Commas, semicolons (French Excel) or tabs, as the header line shows. Only the delimiter is
+    guessed: quotes are a spreadsheet's, doubled inside a quoted cell ("Jean ""JJ"" Dupont"), which
+    csv.Sniffer cannot tell from a header line."""
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
 
 
 def _warn_of_namesakes(rows, game):

@@ -103,8 +103,35 @@ def test_posting_a_malformed_text_directly_imports_nothing(gm_client, setup_game
 def test_a_file_without_a_header_is_refused(gm_client, setup_game):
     response = upload(gm_client, setup_game, "Ann Lee,ann@example.com,6B\n")
 
-    assert response.context["result"].errors == ["The first line must name the columns: name, email, group."]
+    assert response.context["result"].errors == [
+        "The first line must name the columns: name, email, group (or nom, courriel, groupe). "
+        "It holds: Ann Lee, ann@example.com, 6B."
+    ]
     assert not setup_game.players.exists()
+
+
+def test_doubled_quotes_inside_a_quoted_name_come_out_as_one(gm_client, setup_game):
+    # As spreadsheet programs write a name with quotes in it.
+    response = upload(gm_client, setup_game, 'name,email,group\n"Jean ""JJ"" Dupont",jj@example.com,6B\n')
+
+    [row] = response.context["result"].rows
+    assert (row.name, row.email, row.group, row.errors) == ('Jean "JJ" Dupont', "jj@example.com", "6B", [])
+
+
+def test_blank_lines_above_the_header_are_skipped(gm_client, setup_game):
+    response = upload(gm_client, setup_game, "\n  \nnom;courriel;groupe\nAnn Lee;ann@example.com;6B\n")
+
+    result = response.context["result"]
+    assert result.ok
+    assert [(row.line, row.name) for row in result.rows] == [(4, "Ann Lee")]
+
+
+def test_a_very_long_name_does_not_stretch_the_preview(gm_client, setup_game):
+    response = upload(gm_client, setup_game, "name\n" + "A" * 300 + "\n")
+
+    assert "The name is longer than 100 characters." in response.context["result"].rows[0].errors
+    page = response.content.decode()
+    assert "A" * 101 not in page and "A" * 100 + "…" in page
 
 
 def test_an_email_already_in_the_game_is_refused(gm_client, setup_game):
