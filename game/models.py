@@ -186,6 +186,9 @@ class Kill(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         DENIED = "denied", _("Disputed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Thrown out by a game master, with the reason the killer reads; cancelled is the game's doing
+        # (it ended, the chain changed, another report came first, an undo).
+        REJECTED = "rejected", _("Rejected")
 
     OPEN_STATUSES = (Status.PENDING, Status.DENIED)
 

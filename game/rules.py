@@ -330,7 +330,7 @@ def kill_declare(*, killer: Player, actor: str, target_id: int | None = None) ->
         if target_id is not None:
             earlier = (
                 Kill.objects.filter(killer=killer, victim_id=target_id, method=Kill.Method.DECLARED)
-                .exclude(status=Kill.Status.CANCELLED)
+                .exclude(status__in=(Kill.Status.CANCELLED, Kill.Status.REJECTED))
                 .order_by("-pk")
                 .first()
             )
@@ -398,7 +398,7 @@ def kill_reject(*, kill: Kill, actor: str, reason: str) -> Kill:
         kill = Kill.objects.get(pk=kill.pk)
         if kill.status not in Kill.OPEN_STATUSES:
             raise RuleError(_("This kill is no longer waiting for an answer."))
-        _close(kill, Kill.Status.CANCELLED, actor, reason)
+        _close(kill, Kill.Status.REJECTED, actor, reason)
         _event(game, "kill_rejected", actor, player=kill.killer, kill=kill.pk, reason=reason)
         return kill
 

@@ -48,7 +48,7 @@ def test_reject_a_pending_kill_with_a_reason(gm_client, running_game, killer, vi
     gm_client.post(reverse("admin:game_kill_reject", args=[kill.pk]), {"reason": "No witness"})
 
     kill.refresh_from_db()
-    assert (kill.status, kill.reason) == ("cancelled", "No witness")
+    assert (kill.status, kill.reason) == ("rejected", "No witness")
     assert Player.objects.get(pk=victim.pk).alive
     assert Event.objects.get(kind="kill_rejected").data["reason"] == "No witness"
     assert rules.chain_problems(running_game) == []

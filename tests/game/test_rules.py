@@ -101,7 +101,7 @@ def test_a_game_master_settles_a_dispute_either_way(cast):
     kill = rules.kill_declare(killer=cast.killer, actor="killer")
     rules.kill_deny(kill=kill, actor="victim")
     rules.kill_reject(kill=kill, actor="gm", reason="no witness")
-    assert fresh(kill).status == Kill.Status.CANCELLED
+    assert fresh(kill).status == Kill.Status.REJECTED
     assert fresh(cast.victim).alive
 
     again = rules.kill_declare(killer=cast.killer, actor="killer")
