@@ -12,10 +12,20 @@ from types import SimpleNamespace
 import pytest
 from django.core import signing
 from django.db import connection
+from django.test import override_settings
 
 from game import ratelimit
 from game.models import RateLimitCounter
-from tests.game.test_ratelimit import VENUE_IP, browser, guess_request, post, random_code, try_login
+from tests.game.test_ratelimit import (
+    REDIS,
+    VENUE_IP,
+    browser,
+    guess_request,
+    post,
+    random_code,
+    redis_answers,
+    try_login,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +198,19 @@ def test_a_burst_with_one_solved_puzzle_gets_one_guess_looked_at(cast):
 def test_a_venue_below_its_limit_needs_no_puzzle(cast):
     assert post(browser(), "/api/login", {"code": cast.killer.login_code}).status_code == 200
     assert not RateLimitCounter.objects.filter(key__contains="login-puzzle").exists()
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis server on 127.0.0.1:6379")
+def test_a_solved_puzzle_is_used_once_in_redis_too():
+    import redis
+
+    server = redis.Redis.from_url(REDIS["default"]["LOCATION"])
+    try:
+        with override_settings(CACHES=REDIS):
+            puzzle = solved_puzzle()
+            assert ratelimit.puzzle_solved(**puzzle)
+            assert not ratelimit.puzzle_solved(**puzzle)
+        assert not RateLimitCounter.objects.exists()
+    finally:
+        for key in server.scan_iter(match=f"{REDIS['default']['KEY_PREFIX']}:*"):
+            server.delete(key)
