@@ -58,8 +58,9 @@ ADMIN_PER_USER = Limit("admin-user", 100, 60 * 60)
 ADMIN_PER_IP = Limit("admin-ip", 100, 15 * 60)
 # A puzzle's challenge is good for 10 minutes, once.
 PUZZLE = Limit("login-puzzle", 1, 10 * 60)
-# 2^18 SHA-256 hashes on average: about a second in a phone's browser (docs/security.md).
+# 2^18 SHA-256 hashes on average: about a second in a browser, a few on a slow phone (docs/security.md).
 PUZZLE_BITS = 18
+# The script counts up from 0: a solution has six digits or so.
 PROOF = re.compile(r"[0-9]{1,12}")
 
 
