@@ -32,7 +32,10 @@ def error(message, status):
 
 
 def too_many_attempts(limited):
-    response = error(limited.message, 429)
+    body = {"error": str(limited.message)}
+    if limited.puzzle:
+        body["puzzle"] = {"challenge": limited.puzzle, "bits": ratelimit.PUZZLE_BITS}
+    response = JsonResponse(body, status=429)
     response["Retry-After"] = str(limited.retry_after)
     return response
 
@@ -156,9 +159,10 @@ def _json(body, tag):
     return response
 
 
-@endpoint("POST", fields=("code",), login=False)
+@endpoint("POST", fields=("code", "challenge", "proof"), login=False)
 def login(request, player, data):
-    player = players.log_in_with_code(request, data.get("code", ""))
+    puzzle = {"challenge": data.get("challenge", ""), "proof": data.get("proof", "")}
+    player = players.log_in_with_code(request, data.get("code", ""), **puzzle)
     if player is None:
         return error(_("Unknown code."), 400)
     return JsonResponse(visible.me(player))

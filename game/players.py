@@ -25,14 +25,15 @@ def player_for_code(raw_code):
     return player
 
 
-def log_in_with_code(request, raw_code, *, instead_of=None):
+def log_in_with_code(request, raw_code, *, instead_of=None, challenge="", proof=""):
     """Logs in the player whose code this is and returns them, or None. A browser logged in as
     `instead_of`, another player, stays so: the player is returned, not logged in (the caller asks).
 
     Raises ratelimit.RateLimited, without looking at the code, while this browser or address has
-    used up its failed attempts.
+    used up its failed attempts. When the address's limit alone refused, the exception carries a
+    puzzle: the same guess with its `challenge` and `proof` (ratelimit.puzzle_solved) gets past it.
     """
-    keys = ratelimit.login_keys(request)
+    keys = ratelimit.login_keys(request, challenge, proof)
     ratelimit.take(keys)
     player = player_for_code(raw_code)
     if player is None:

@@ -15,12 +15,19 @@ Counters live where every gunicorn worker and every server sees them: in Redis w
 at one (its INCR is atomic), else in the database (an UPDATE … SET count = count + 1). A guess is
 counted before it is looked at and given back when it was right, so a burst of guesses at once gets no
 more than the limit evaluated.
+
+Past the address's limit, a login guess is still looked at when it comes with a solved puzzle (proof
+of work): a challenge the refusal hands out, signed and good for PUZZLE.seconds, whose solution the
+login page's script finds in a second or so. Each challenge is used once: the store keeps its
+nonce's counter (PUZZLE) until it expires. So one attacker with fresh browsers cannot lock a venue
+out, and pays for each guess with PUZZLE_BITS of hashing.
 """
 
 import contextlib
 import hashlib
 import logging
 import math
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -42,10 +49,13 @@ class Limit:
     name: str
     attempts: int
     seconds: int
+    # A guess with a solved puzzle is not counted against this limit (login_keys), so a refusal by it
+    # alone hands out a puzzle.
+    puzzle: bool = False
 
 
 LOGIN_PER_CLIENT = Limit("login-client", 10, 10 * 60)
-LOGIN_PER_IP = Limit("login-ip", 600, 10 * 60)
+LOGIN_PER_IP = Limit("login-ip", 600, 10 * 60, puzzle=True)
 DEATH_CODE_PER_PLAYER = Limit("death-code-player", 10, 60 * 60)
 DEATH_CODE_PER_IP = Limit("death-code-ip", 300, 10 * 60)
 ADMIN_PER_DEVICE = Limit("admin-device", 10, 15 * 60)
@@ -56,12 +66,20 @@ ADMIN_LIMITS = [ADMIN_PER_DEVICE, ADMIN_PER_CLIENT, ADMIN_PER_USER, ADMIN_PER_IP
 ADMIN_DEVICE_COOKIE = "admin_device"
 ADMIN_DEVICE_SECONDS = 90 * 24 * 60 * 60
 _ADMIN_DEVICE_SALT = "game.ratelimit.admin-device"
+# A puzzle's challenge is good for 10 minutes, once.
+PUZZLE = Limit("login-puzzle", 1, 10 * 60)
+# 2^18 SHA-256 hashes on average: about a second in a browser, a few on a slow phone (docs/security.md).
+PUZZLE_BITS = 18
+# The script counts up from 0: a solution has six digits or so.
+PROOF = re.compile(r"[0-9]{1,12}")
 
 
 class RateLimited(Exception):
-    def __init__(self, retry_after):
+    def __init__(self, retry_after, puzzle=None):
         super().__init__(f"rate limited, retry after {retry_after} s")
         self.retry_after = retry_after
+        # A new challenge when solving it lets the next try through (new_puzzle), else None.
+        self.puzzle = puzzle
 
     @property
     def message(self):
@@ -87,8 +105,12 @@ def client_id(request):
     return request.COOKIES.get(settings.CSRF_COOKIE_NAME) or None
 
 
-def login_keys(request):
-    return [(LOGIN_PER_CLIENT, client_id(request)), (LOGIN_PER_IP, client_ip(request))]
+def login_keys(request, challenge="", proof=""):
+    """The limits of a login guess: the address's stands aside for a guess with a solved puzzle."""
+    keys = [(LOGIN_PER_CLIENT, client_id(request))]
+    if not (challenge and puzzle_solved(challenge, proof)):
+        keys.append((LOGIN_PER_IP, client_ip(request)))
+    return keys
 
 
 def death_code_keys(request, player):
@@ -174,7 +196,8 @@ def take(keys):
                 counters.remove(key)
     if reached:
         logger.warning("Too many failed attempts: %s", ", ".join(limit.name for limit in reached))
-        raise RateLimited(max(_retry_after(limit, now) for limit in reached))
+        puzzle = new_puzzle() if all(limit.puzzle for limit in reached) else None
+        raise RateLimited(max(_retry_after(limit, now) for limit in reached), puzzle)
 
 
 def guess(keys, attempt, *, wrong):
@@ -198,6 +221,32 @@ def give_back(keys):
     for limit, value in keys:
         if value:
             counters.remove(_key(limit, value, now))
+
+
+def new_puzzle():
+    """A challenge: a random nonce, signed with the time. Its solution is a number whose SHA-256 of
+    "<challenge>:<number>" starts with PUZZLE_BITS zero bits."""
+    return _puzzle_signer().sign(secrets.token_urlsafe(12))
+
+
+def puzzle_solved(challenge, proof):
+    """Whether this is the solution of a challenge we handed out, unexpired and not used before: one
+    hash to check, and one count in the store to use it up."""
+    if not PROOF.fullmatch(proof):
+        return False
+    try:
+        nonce = _puzzle_signer().unsign(challenge, max_age=PUZZLE.seconds)
+    except signing.BadSignature:  # also an expired one
+        return False
+    digest = hashlib.sha256(f"{challenge}:{proof}".encode()).digest()
+    if int.from_bytes(digest[:4], "big") >> (32 - PUZZLE_BITS):
+        return False
+    # Keyed by the nonce alone (window 0): kept from its first use until the challenge has expired.
+    return store().add(_key(PUZZLE, nonce, 0), PUZZLE.seconds) == 1
+
+
+def _puzzle_signer():
+    return signing.TimestampSigner(salt="game.ratelimit.login-puzzle")
 
 
 def _now():

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -89,6 +90,23 @@ def too_many_attempts(request, limited):
     return response
 
 
+def login_refused(request, limited, code):
+    """The 429 of a login. When a puzzle gets past the limit, the login form again, with this code and
+    the puzzle, which the page's script (static/game/puzzle.js) solves and sends."""
+    if limited.puzzle is None:
+        return too_many_attempts(request, limited)
+    context = {
+        "code": code,
+        "puzzle": limited.puzzle,
+        "bits": ratelimit.PUZZLE_BITS,
+        "message": limited.message,
+    }
+    response = render(request, "game/login.html", context, status=429)
+    response["Retry-After"] = str(limited.retry_after)
+    add_never_cache_headers(response)  # it holds the code
+    return response
+
+
 @ensure_csrf_cookie
 def home(request):
     if request.method == "POST":
@@ -115,10 +133,11 @@ def _log_in(request):
     link sent by someone else must not quietly log a phone into their account."""
     current = None if request.POST.get("confirmed") == "yes" else players.current_player(request)
     code = request.POST.get("code", "")
+    puzzle = {"challenge": request.POST.get("challenge", ""), "proof": request.POST.get("proof", "")}
     try:
-        player = players.log_in_with_code(request, code, instead_of=current)
+        player = players.log_in_with_code(request, code, instead_of=current, **puzzle)
     except ratelimit.RateLimited as limited:
-        return too_many_attempts(request, limited)
+        return login_refused(request, limited, code)
     if player is None:
         messages.error(request, _("Unknown code. Check it and try again."))
         return render(request, "game/login.html", status=400)

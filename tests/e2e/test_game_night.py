@@ -1,10 +1,14 @@
 """A game night in real browsers on phone-sized screens: what players and game masters see."""
 
+import contextlib
+
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from game import codes, rules
+from game import codes, ratelimit, rules
+from game import players as players_module
 from game.models import Game
 from tests.conftest import fresh, make_game
 from tests.e2e.conftest import SCREENSHOTS, assert_not_reloaded, check_phone_page, log_in, mark
@@ -139,3 +143,26 @@ def test_everything_works_without_javascript(phone, players):
     expect(a.locator("#target + p")).to_contain_text(bystander.name)
     b.get_by_role("button", name="Se déconnecter").click()
     expect(b.get_by_label("Votre code")).to_be_visible()
+
+
+def test_a_player_logs_in_with_the_card_link_after_the_venue_address_is_used_up(phone, players, monkeypatch):
+    killer = players[0]
+    # One window for the whole test (the live server runs in this process).
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_000_000.0)
+    # Someone dropping cookies at every guess has used up the address the live server sees.
+    for i in range(ratelimit.LOGIN_PER_IP.attempts):
+        request = RequestFactory().post("/", REMOTE_ADDR="127.0.0.1")
+        request.COOKIES["csrftoken"] = f"attacker-{i}"
+        with contextlib.suppress(ratelimit.RateLimited):
+            players_module.log_in_with_code(request, "WRONG")
+    page = phone(accept_language="en")
+    page.goto(f"/login/{killer.login_code}/")
+    # The page's script solves the puzzle and sends the form by itself.
+    page.wait_for_url("**/me/")
+    expect(page.locator("#target + p")).to_contain_text(players[1].name)
+    # Without JavaScript the page says what to do.
+    nojs = phone(accept_language="en", javascript=False)
+    nojs.goto(f"/login/{killer.login_code}/")
+    expect(nojs.get_by_role("status")).to_contain_text("needs JavaScript")
+    expect(nojs.get_by_role("status")).to_contain_text("Too many failed attempts. Try again in")
+    check_phone_page(nojs, "login-puzzle-nojs", accessibility=False)  # axe-core needs JavaScript
