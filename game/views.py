@@ -191,9 +191,9 @@ def death_code(request, player):
 
 def _death_question(player):
     return (
-        _("Have you been eliminated?"),
+        _("Are you out?"),
         _("You leave the game and your hunter is credited with the kill. This cannot be undone."),
-        _("Yes, I have been eliminated"),
+        _("Yes, I am out"),
     )
 
 
