@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from game import cards, csv_io, rules, validators
 from game.admin_views import admin_page, dashboard_url, get_allowed, mission_pool_warning
@@ -76,7 +76,11 @@ def _import_rows(request, game, rows):
     except rules.RuleError as error:
         messages.error(request, error.message)
         return redirect(dashboard_url(game.pk))
-    messages.success(request, _("%(count)d players imported.") % {"count": len(rows)})
+    messages.success(
+        request,
+        ngettext("%(count)d player imported.", "%(count)d players imported.", len(rows))
+        % {"count": len(rows)},
+    )
     return redirect(reverse("admin:game_player_changelist") + f"?game__id__exact={game.pk}")
 
 

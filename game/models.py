@@ -51,9 +51,9 @@ class Game(models.Model):
     )
     # Bumped by every rule that changes the game: player pages use it as their ETag.
     version = models.PositiveBigIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Set by rules.game_erase_personal_data: the rules that would change the players again refuse
     # such a game, and the sync no longer reads its sheet.
     personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
@@ -93,7 +93,7 @@ class PlayerQuerySet(models.QuerySet):
 
 
 class Player(models.Model):
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="players")
+    game = models.ForeignKey(Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="players")
     name = models.CharField(_("name"), max_length=100, validators=[validate_plain_text])
     email = models.EmailField(_("email"), blank=True)
     group = models.CharField(_("group"), max_length=100, blank=True, validators=[validate_plain_text])
@@ -123,7 +123,7 @@ class Player(models.Model):
     # page (game/visible.py's `me`): the ETag of their polls, so that a kill elsewhere in the game
     # leaves them a 304, and a process finds the players stamped since a game version in one query.
     version = models.PositiveBigIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PlayerQuerySet.as_manager()
 
@@ -150,12 +150,12 @@ class Player(models.Model):
 
 
 class Mission(models.Model):
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="missions")
+    game = models.ForeignKey(Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="missions")
     text = models.CharField(_("text"), max_length=500, validators=[validate_plain_text])
     active = models.BooleanField(
         _("in the pool"), default=True, help_text=_("Only missions in the pool are drawn.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["pk"]
@@ -192,9 +192,13 @@ class Kill(models.Model):
 
     OPEN_STATUSES = (Status.PENDING, Status.DENIED)
 
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="kills")
-    killer = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="kills_made")
-    victim = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="kills_suffered")
+    game = models.ForeignKey(Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="kills")
+    killer = models.ForeignKey(
+        Player, verbose_name=_("killer"), on_delete=models.CASCADE, related_name="kills_made"
+    )
+    victim = models.ForeignKey(
+        Player, verbose_name=_("victim"), on_delete=models.CASCADE, related_name="kills_suffered"
+    )
     mission_text = models.CharField(_("mission"), max_length=500, blank=True)
     method = models.CharField(_("reported by"), max_length=12, choices=Method)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
@@ -236,11 +240,45 @@ class Kill(models.Model):
 class Event(models.Model):
     """Append-only log of every state change: who did what, when, with what data."""
 
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=40)
+    class Kind(models.TextChoices):
+        GAME_STARTED = "game_started", _("Game started")
+        GAME_PAUSED = "game_paused", _("Game paused")
+        GAME_RESUMED = "game_resumed", _("Game resumed")
+        GAME_FINISHED = "game_finished", _("Game finished")
+        GAME_REOPENED = "game_reopened", _("Game reopened")
+        GAME_IMPORTED = "game_imported", _("Game imported")
+        GAME_RENAMED = "game_renamed", _("Game renamed")
+        GAME_OPTIONS_CHANGED = "game_options_changed", _("Options changed")
+        GAME_RESHUFFLED = "game_reshuffled", _("Targets reshuffled")
+        CHAIN_REPAIRED = "chain_repaired", _("Chain repaired")
+        PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
+        KILL_DECLARED = "kill_declared", _("Kill declared")
+        KILL_CONFIRMED = "kill_confirmed", _("Kill confirmed")
+        KILL_DENIED = "kill_denied", _("Kill denied by the victim")
+        KILL_REJECTED = "kill_rejected", _("Kill rejected")
+        KILL_UNDONE = "kill_undone", _("Kill undone")
+        PLAYER_JOINED = "player_joined", _("Player joined")
+        PLAYER_UPDATED = "player_updated", _("Player changed")
+        PLAYER_DROPPED_OUT = "player_dropped_out", _("Player dropped out")
+        DROP_OUT_UNDONE = "drop_out_undone", _("Drop-out undone")
+        PLAYER_REVIVED = "player_revived", _("Player revived")
+        PLAYER_DELETED = "player_deleted", _("Player deleted")
+        CODES_REGENERATED = "codes_regenerated", _("New codes")
+        MISSION_ADDED = "mission_added", _("Mission added")
+        MISSION_UPDATED = "mission_updated", _("Mission changed")
+        MISSION_DELETED = "mission_deleted", _("Mission deleted")
+
+    game = models.ForeignKey(Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="events")
+    # What the rules write (rules._event); the labels are what the admin's event log shows.
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind)
     actor = models.CharField(_("actor"), max_length=150)
     player = models.ForeignKey(
-        Player, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+        Player,
+        verbose_name=_("player"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
     )
     data = models.JSONField(_("data"), default=dict, blank=True)
     # The X-Request-ID of the request that made the change (game/audit.py), to find it in the logs.
@@ -253,7 +291,8 @@ class Event(models.Model):
         verbose_name_plural = _("events")
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor}: {self.kind}"
+        # No colon: French would want a space before it.
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} · {self.get_kind_display()}"
 
 
 class RateLimitCounter(models.Model):

@@ -734,7 +734,7 @@ def _require_not_erased(game):
 def _alive_player(pk):
     player = Player.objects.get(pk=pk)
     if not player.alive:
-        raise RuleError(_("%(player)s has been eliminated.") % {"player": player})
+        raise RuleError(_("%(player)s is out of the game.") % {"player": player})
     return player
 
 

@@ -233,7 +233,7 @@ def _death_question(player):
         consequence += " " + _(
             "You are one of the last two players: the game will finish and your hunter wins."
         )
-    return _("Have you been eliminated?"), consequence, _("Yes, I have been eliminated")
+    return _("Are you out?"), consequence, _("Yes, I am out")
 
 
 @asks_first(_death_question)

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SheetsSyncConfig(AppConfig):
     name = "sheets_sync"
-    verbose_name = "Google Sheets sync"
+    verbose_name = _("Google Sheets sync")
 
     def ready(self):
         from game import rules

@@ -47,21 +47,21 @@ def test_a_declared_kill_reaches_the_victim_and_the_killer_without_reloading(pho
     expect(a.get_by_text(f"En attente de la confirmation de {victim.name}")).to_be_visible()
 
     # B's page learns of it by polling, without a reload.
-    expect(b.get_by_role("heading", name="Avez-vous été éliminé ?")).to_be_visible()
+    expect(b.get_by_role("heading", name="Êtes-vous hors jeu ?")).to_be_visible()
     assert_not_reloaded(b)
     check_phone_page(b, "dashboard-pending-kill")
 
     mark(a)
-    b.get_by_role("button", name="Oui, je suis mort").click()
-    expect(b.get_by_role("heading", name="Vous avez été éliminé")).to_be_visible()
+    b.get_by_role("button", name="Oui, c'est vrai").click()
+    expect(b.get_by_role("heading", name="Vous êtes hors jeu")).to_be_visible()
     check_phone_page(b, "dashboard-dead")
 
     expect(a.locator("#target + p")).to_contain_text(bystander.name)
-    expect(a.get_by_text("1 élimination jusqu'ici")).to_be_visible()
+    expect(a.get_by_text("1 élimination à votre actif")).to_be_visible()
     assert_not_reloaded(a)
 
     a.get_by_role("link", name="Classement").click()
-    expect(a.get_by_text(f"{victim.name} a été éliminé par {killer.name}")).to_be_visible()
+    expect(a.get_by_text(f"{killer.name} a éliminé {victim.name}")).to_be_visible()
     expect(a.locator("table.board tbody tr").first).to_contain_text(killer.name)
     check_phone_page(a, "leaderboard")
 
@@ -72,7 +72,7 @@ def test_the_leaderboard_follows_the_game_without_reloading(phone, players):
     page.goto("/leaderboard/")
     mark(page)
     rules.death_report(victim=victim, actor="test")
-    expect(page.get_by_text(f"{victim.name} a été éliminé par {killer.name}")).to_be_visible()
+    expect(page.get_by_text(f"{killer.name} a éliminé {victim.name}")).to_be_visible()
     assert_not_reloaded(page)
 
 
@@ -88,7 +88,7 @@ def test_the_death_code_flow(phone, players):
     expect(a.get_by_text("Élimination confirmée. Voici votre nouvelle cible.")).to_be_visible()
     expect(a.locator("#target + p")).to_contain_text(bystander.name)
 
-    expect(b.get_by_role("heading", name="Vous avez été éliminé")).to_be_visible()
+    expect(b.get_by_role("heading", name="Vous êtes hors jeu")).to_be_visible()
     assert_not_reloaded(b)
 
 
@@ -137,8 +137,8 @@ def test_everything_works_without_javascript(phone, players):
     a.get_by_role("button", name="Oui, mission accomplie").click()
     b = log_in(phone(javascript=False), victim)
     check_phone_page(b, "nojs-pending-kill", accessibility=False)
-    b.get_by_role("button", name="Oui, je suis mort").click()
-    expect(b.get_by_role("heading", name="Vous avez été éliminé")).to_be_visible()
+    b.get_by_role("button", name="Oui, c'est vrai").click()
+    expect(b.get_by_role("heading", name="Vous êtes hors jeu")).to_be_visible()
     a.goto("/me/")
     expect(a.locator("#target + p")).to_contain_text(bystander.name)
     b.get_by_role("button", name="Se déconnecter").click()

@@ -53,7 +53,7 @@ def test_force_kill_of_a_dead_player_shows_the_rules_message(gm_client, running_
     response = gm_client.post(reverse("admin:game_player_force_kill", args=[victim.pk]), follow=True)
 
     assert response.status_code == 200
-    assert "Victim has been eliminated." in messages_of(response)
+    assert "Victim is out of the game." in messages_of(response)
     assert Kill.objects.filter(victim=victim).count() == 1
 
 

@@ -113,11 +113,11 @@ def test_declare_and_confirm_through_the_forms(cast):
     killer, victim = logged_in(cast.killer), logged_in(cast.victim)
     assert declare_from_the_page(killer).status_code == 302
     page = victim.get("/me/").content.decode()
-    assert "Were you eliminated?" in page
+    assert "Are you out?" in page
     kill = Kill.objects.get()
     response = victim.post(f"/me/kills/{kill.pk}/confirm/", follow=True)
     assert "You confirmed your death" in response.content.decode()
-    assert "You have been eliminated" in response.content.decode()
+    assert "You are out of the game" in response.content.decode()
     page = killer.get("/me/").content.decode()
     assert cast.bystander.name in page
 
@@ -142,7 +142,7 @@ def test_report_own_death_form(cast):
 @pytest.mark.parametrize(
     ("path", "question", "button"),
     [
-        ("/me/death/", "Have you been eliminated?", "Yes, I have been eliminated"),
+        ("/me/death/", "Are you out?", "Yes, I am out"),
         ("/me/declare/", "Did you complete your mission on Victim?", "Yes, mission completed"),
     ],
 )
@@ -168,7 +168,7 @@ def test_leaderboard_feed_and_results_pages(cast):
     rules.death_report(victim=cast.victim, actor="v")
     client = logged_in(cast.bystander)
     page = client.get("/leaderboard/").content.decode()
-    assert f"{cast.victim.name} was eliminated by {cast.killer.name}" in page
+    assert f"{cast.killer.name} eliminated {cast.victim.name}" in page
     assert client.get("/results/").status_code == 302
     rules.game_finish(game=cast.game, actor="gm")
     assert "The game is over" in client.get("/results/").content.decode()

@@ -135,7 +135,7 @@ def test_a_kill_cannot_be_confirmed_twice(cast):
 
 def test_a_dead_player_cannot_declare(cast):
     rules.death_report(victim=cast.killer, actor="killer")
-    with pytest.raises(rules.RuleError, match="eliminated"):
+    with pytest.raises(rules.RuleError, match="out of the game"):
         rules.kill_declare(killer=cast.killer, actor="killer")
 
 

@@ -12,10 +12,11 @@ from game.models import Game, Mission, Player
 ACTOR = "command:seed_demo"
 DEMO_PASSWORD = "killer-demo"  # noqa: S105 -- a demo account on a development machine, printed by `make run`
 
+# Addressed to the killer as "vous", like the pages; each reads right whoever the target is.
 MISSIONS = [
     "Lui faire dire « banane ».",
-    "Lui faire tenir ton verre.",
-    "Lui faire prendre une photo de toi.",
+    "Lui faire tenir votre verre.",
+    "Lui faire prendre une photo de vous.",
     "Lui faire épeler son prénom à l'envers.",
     "Lui faire chanter un refrain.",
     "Lui faire lacer une chaussure.",
@@ -24,9 +25,9 @@ MISSIONS = [
     "Lui faire serrer la main trois fois de suite.",
     "Lui faire prononcer le mot « ornithorynque ».",
     "Lui faire compter jusqu'à dix en anglais.",
-    "Lui faire écrire son nom sur un papier que tu tiens.",
-    "Lui faire porter ton sac.",
-    "Lui faire dire « je suis mort » sans qu'il s'en rende compte.",
+    "Lui faire écrire son nom sur un papier que vous tenez.",
+    "Lui faire porter votre sac.",
+    "Lui faire dire « c'est fini » sans éveiller ses soupçons.",
     "Lui faire faire un high five.",
 ]
 FIRST_NAMES = [
