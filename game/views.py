@@ -178,6 +178,7 @@ def leaderboard(request, player):
         {
             "board": json.loads(board),
             "feed": visible.feed(player.game),
+            "you": player,
             "poll": ("api_leaderboard", polls.etag("leaderboard", player.pk, version)),
         },
     )

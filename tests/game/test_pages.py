@@ -222,3 +222,36 @@ def test_every_page_has_an_icon(client, cast):
 
     assert response.status_code == 301
     assert response["Location"] == icon
+
+
+def test_a_game_ended_early_with_several_players_in_says_so(cast):
+    rules.game_finish(game=cast.game, actor="gm:gm")
+
+    page = logged_in(cast.killer).get("/results/").content.decode()
+
+    assert "The game was ended with 4 players still in: no single winner." in page
+    assert "without a single survivor" not in page
+
+
+def test_the_winner_reads_that_they_won(cast):
+    for victim in (cast.victim, cast.bystander, cast.hunter):
+        hunter = Player.objects.get(target=victim)
+        rules.kill_with_death_code(killer=hunter, death_code=victim.death_code, actor="player")
+    winner = Player.objects.get(game=cast.game, alive=True)
+
+    page = logged_in(winner).get("/me/").content.decode()
+    other = logged_in(cast.victim).get("/me/").content.decode()
+
+    assert "You won: you are the last one in the game!" in page
+    assert "You won" not in other
+
+
+def test_the_leaderboard_opens_on_the_latest_kills_with_their_day_and_marks_your_row(cast):
+    rules.kill_with_death_code(killer=cast.killer, death_code=cast.victim.death_code, actor="player")
+
+    page = logged_in(cast.bystander).get("/leaderboard/").content.decode()
+
+    assert page.index("Latest kills") < page.index('<table class="board">')
+    assert re.search(r"<time [^>]*>[^<]*\b2\d{3}\b[^<]*\d:\d\d[^<]*</time>", page)  # the day, then the time
+    [mine] = re.findall(r'<tr class="[^"]*you[^"]*"[^>]*>.*?</tr>', page, flags=re.S)
+    assert "Bystander" in mine and 'aria-current="true"' in mine
