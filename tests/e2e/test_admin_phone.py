@@ -189,6 +189,8 @@ def test_the_tool_buttons_do_not_cover_the_title_on_a_desktop(browser, live_serv
     page = admin_page(browser, live_server, DESKTOP)
     try:
         page.goto(pages(night)[name])
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"admin-desktop-{name}.png")
         # The title's text, not its block: the heading spans the whole width whatever its length.
         title = page.evaluate(
             """() => { const range = document.createRange();
