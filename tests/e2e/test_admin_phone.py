@@ -61,12 +61,15 @@ def pages(night):
         "game-cards": reverse("admin:game_game_cards", args=[game.pk]),
         "game-import": reverse("admin:game_game_import", args=[game.pk]),
         "game-finish": reverse("admin:game_game_action", args=[game.pk, "finish"]),
+        "game-options": reverse("admin:game_game_options", args=[game.pk]),
         "player-list": reverse("admin:game_player_changelist") + f"?game__id__exact={game.pk}",
         "player-change": reverse("admin:game_player_change", args=[killer.pk]),
         "player-revive": reverse("admin:game_player_revive", args=[night.dead.pk]),
+        "player-new-codes": reverse("admin:game_player_new_codes", args=[killer.pk]),
         "kill-list": reverse("admin:game_kill_changelist"),
         "kill-change": reverse("admin:game_kill_change", args=[night.disputed.pk]),
         "kill-confirm": reverse("admin:game_kill_confirm", args=[night.disputed.pk]),
+        "kill-reject": reverse("admin:game_kill_reject", args=[night.disputed.pk]),
     }
 
 
@@ -105,12 +108,15 @@ def gm_phone(browser, live_server, night):
         "game-cards",
         "game-import",
         "game-finish",
+        "game-options",
         "player-list",
         "player-change",
         "player-revive",
+        "player-new-codes",
         "kill-list",
         "kill-change",
         "kill-confirm",
+        "kill-reject",
     ],
 )
 def test_the_admins_game_pages_work_on_a_phone(gm_phone, night, name):
