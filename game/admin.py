@@ -16,9 +16,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from game import admin_roster, admin_transfer, admin_views, rules
 from game.models import Event, Game, Kill, Mission, Player
+
+# The game's name, in a context of its own: "Killer" is also the column of the player who killed.
+admin.site.site_header = pgettext_lazy("site name", "Killer")
+admin.site.site_title = pgettext_lazy("site name", "Killer")
+admin.site.index_title = _("Killer administration")
 
 
 class RulesAdmin(admin.ModelAdmin):
@@ -43,7 +49,7 @@ class RulesAdmin(admin.ModelAdmin):
         return redirect(back_to or f"admin:{opts.app_label}_{opts.model_name}_changelist")
 
 
-class MissionInline(admin.TabularInline):
+class MissionInline(admin.StackedInline):
     model = Mission
     fields = ["text", "active"]
     # Many at once, or a pack: the game's "Add missions" page.
@@ -199,6 +205,18 @@ class GameAdmin(RulesAdmin):
         return redirect("admin:game_game_dashboard", pk=obj.pk)
 
 
+class GroupFilter(admin.AllValuesFieldListFilter):
+    """A player without a group has "" rather than NULL, which the admin lists as a link with no text."""
+
+    def choices(self, changelist):
+        no_group = changelist.get_query_string({self.lookup_kwarg: ""}, [self.lookup_kwarg_isnull])
+        for choice in super().choices(changelist):
+            if choice["query_string"] == no_group:
+                # With the counts shown, the display is " (n)".
+                choice["display"] = _("No group") + choice["display"]
+            yield choice
+
+
 @admin.register(Player)
 class PlayerAdmin(RulesAdmin):
     list_display = [
@@ -212,7 +230,7 @@ class PlayerAdmin(RulesAdmin):
         "target",
         "mission_text",
     ]
-    list_filter = ["alive", "dropped_out", "game", "group"]
+    list_filter = ["alive", "dropped_out", "game", ("group", GroupFilter)]
     search_fields = ["name", "email", "group"]
     list_select_related = ["game", "target", "mission"]
     list_per_page = 100

@@ -30,6 +30,8 @@ SITE_URL = env("SITE_URL", default="").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin: game/templates/admin/base_site.html replaces the admin's own.
+    "game",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -37,7 +39,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "game",
     "sheets_sync",
     "killer",  # its system checks (killer/checks.py)
 ]

@@ -318,6 +318,9 @@ def test_every_kind_of_event_the_rules_write_has_a_label():
 def test_french_spacing_before_colons_and_question_marks(played, game_master):
     game, players = played
     texts = gm_texts(game, players, game_master) | player_texts(game, players)
+    # Django's stacked inline writes "Mission:" in its own template (admin/edit_inline/stacked.html),
+    # a colon no translation reaches.
+    texts = {url: text.replace("Mission:", "") for url, text in texts.items()}
     tight = {url: TIGHT_PUNCTUATION.findall(text) for url, text in texts.items()}
     assert {url: found for url, found in tight.items() if found} == {}
 

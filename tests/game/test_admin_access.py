@@ -117,3 +117,20 @@ def test_it_follows_a_safe_next_after_login(client, game_master):
         f"/admin/login/?next={page}", {"username": "gm", "password": "gm-password", "next": page}
     )
     assert response.status_code == 302 and response["Location"] == page
+
+
+@pytest.mark.parametrize(
+    ("language", "index_title", "django_header"),
+    [
+        ("en", "Killer administration", "Django administration"),
+        ("fr", "Administration de Killer", "Administration de Django"),
+    ],
+)
+def test_the_admin_is_named_killer_not_django(game_master, language, index_title, django_header):
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(game_master)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert '<div id="site-name"><a href="/admin/">Killer</a></div>' in page
+    assert f"<title>{index_title} | Killer</title>" in page
+    assert f"<h1>{index_title}</h1>" in page
+    assert django_header not in page

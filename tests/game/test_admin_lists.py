@@ -30,6 +30,16 @@ def test_player_list_filters_and_search(gm_client, big_game, django_assert_max_n
     assert [p.name for p in response.context["cl"].result_list] == ["Player 0042"]
 
 
+def test_the_group_filter_names_the_players_without_a_group(gm_client, cast):
+    """Django lists a blank group as a link with no text, which nobody can read or tap."""
+    url = reverse("admin:game_player_changelist")
+    response = gm_client.get(url)
+    assert '<a href="?group=">No group</a>' in response.content.decode()
+
+    response = gm_client.get(url, {"group": ""})
+    assert response.context["cl"].result_count == 4
+
+
 def test_kill_list_costs_a_handful_of_queries(gm_client, big_game, django_assert_max_num_queries):
     with django_assert_max_num_queries(MAX_QUERIES):
         response = gm_client.get(reverse("admin:game_kill_changelist"), {"status__exact": "cancelled"})
