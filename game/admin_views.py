@@ -324,10 +324,12 @@ def _chart(bars, *, width=720, height=160):
     }
 
 
-def mission_pool_warning(game):
-    """What to tell a game master whose pool is much smaller than the game: None when it is fine."""
+def mission_pool_warning(game, *, players=None):
+    """What to tell a game master whose pool is much smaller than the game: None when it is fine.
+    `players`: how many are in the game (alive), when the caller has counted them already."""
     missions = game.missions.filter(active=True).count()
-    players = game.players.alive().count() if game.is_live else game.players.filter(dropped_out=False).count()
+    if players is None:
+        players = game.players.alive().count()
     if missions == 0:
         return _("The pool has no mission: add some before the game starts.")
     if missions * 2 < players:
@@ -360,7 +362,9 @@ def game_dashboard(request, pk):
             "pending": [k for k in open_kills if k.status == Kill.Status.PENDING],
             "top_killers": game.players.filter(kill_count__gt=0).ranked()[:10],
             "chain_problems": rules.chain_problems(game),
-            "pool_warning": None if game.status == Game.Status.FINISHED else mission_pool_warning(game),
+            "pool_warning": None
+            if game.status == Game.Status.FINISHED
+            else mission_pool_warning(game, players=counts["alive_count"]),
         },
     )
 
