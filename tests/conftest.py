@@ -1,11 +1,17 @@
 """The shared cast: a game master, and a running game whose chain is fixed so tests can name who
 hunts whom: killer → victim → bystander → hunter → killer."""
 
+import contextlib
+import csv
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -167,6 +173,63 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def seeded_server(folder, *, players, settings):
+    """gunicorn as configured (config/gunicorn.conf.py, DEBUG off, plain HTTP) on a SQLite database of
+    its own in `folder`, holding a started demo game of `players`, with `settings` over the defaults.
+    Yields (port, the players' login codes, manage): manage(*command) runs manage.py as the server."""
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "killer.settings",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "SECRET_KEY": "seeded-server-test-" + "x" * 40,
+        "DEBUG": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+        **settings,
+    }
+
+    def manage(*command):
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *command],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    codes = folder / "codes.csv"
+    manage("migrate", "--noinput")
+    manage("seed_demo", "--players", str(players), "--start", "--codes-file", str(codes))
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(  # noqa: S603
+        [gunicorn, "-c", "config/gunicorn.conf.py"], cwd=root, env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60  # a bound for a busy machine
+        while not _healthy(port):
+            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        with codes.open() as file:
+            yield port, [row["login_code"] for row in csv.DictReader(file)], manage
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _healthy(port):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:  # noqa: S310
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 def settings_from(names, *, env, unset=()):

@@ -3,77 +3,41 @@ the rate-limit counters and the sessions): the limit's worth of guesses is looke
 429, and nobody gets a 500."""
 
 import asyncio
-import csv
 import http.client
 import json
-import os
-import subprocess
-import sys
-import time
 import uuid
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import pytest
 
 from game import ratelimit
-from tests.conftest import free_port
+from tests.conftest import seeded_server
 from tests.scale.conftest import REDIS_URL, answers
 
 pytestmark = pytest.mark.skipif(not answers(6379), reason="no Redis on 127.0.0.1:6379")
 
-ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 BURST = 1000
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("burst")
-    port = free_port()
     prefix = f"burst-{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "killer.settings",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+    settings = {
         "CACHE_URL": REDIS_URL,
         "CACHE_KEY_PREFIX": prefix,
         "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
-        "SECRET_KEY": "guess-burst-test-" + "x" * 40,
-        "DEBUG": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         # One worker takes the whole burst: the worst case for its pool of Redis connections.
         "GUNICORN_WORKERS": "1",
         "LOG_LEVEL": "ERROR",
     }
-    codes = folder / "codes.csv"
-    for command in (
-        ["migrate", "--noinput"],
-        ["seed_demo", "--players", "4", "--start", "--codes-file", str(codes)],
-    ):
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    process = subprocess.Popen(  # noqa: S603
-        [GUNICORN, "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-    )
     try:
-        deadline = time.monotonic() + 60  # a bound for a busy machine
-        while request(port, "GET", "/health")[0] != 200:
-            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        with codes.open() as file:
-            yield port, [row["login_code"] for row in csv.DictReader(file)]
+        with seeded_server(tmp_path_factory.mktemp("burst"), players=4, settings=settings) as (
+            port,
+            codes,
+            _,
+        ):
+            yield port, codes
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         import redis
 
         server = redis.Redis.from_url(REDIS_URL)

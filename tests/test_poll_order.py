@@ -2,68 +2,25 @@
 answers it. gunicorn with several workers on the default settings (SQLite, a cache per process),
 a new connection per request as behind nginx, a phone polling fast while players die."""
 
-import csv
 import http.client
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import seeded_server
 
-ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 PLAYERS = 24
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("workers")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "killer.settings",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "SECRET_KEY": "poll-order-test-" + "x" * 40,
-        "DEBUG": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "4",
-        "LOG_LEVEL": "WARNING",
-    }
-    codes = folder / "codes.csv"
-    for command in (
-        ["migrate", "--noinput"],
-        ["seed_demo", "--players", str(PLAYERS), "--start", "--codes-file", str(codes)],
-    ):
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    process = subprocess.Popen(  # noqa: S603
-        [GUNICORN, "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 60  # a bound for a busy machine
-        while request(port, "GET", "/health")[0] != 200:
-            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        with codes.open() as file:
-            yield port, [row["login_code"] for row in csv.DictReader(file)]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with seeded_server(
+        tmp_path_factory.mktemp("workers"), players=PLAYERS, settings={"GUNICORN_WORKERS": "4"}
+    ) as (port, codes, _):
+        yield port, codes
 
 
 def request(port, method, path, *, cookies=None, headers=None, body=None):

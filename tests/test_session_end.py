@@ -4,17 +4,13 @@ LOCAL_VERSION_SECONDS. gunicorn with four workers, a new connection
 per request as behind nginx, on the default settings (sessions in the database, a cache per process)
 and with sessions in a shared Redis (where workers answer unchanged polls before Django)."""
 
-import csv
-import os
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 
-from tests.conftest import free_port
-from tests.test_poll_order import GUNICORN, ROOT, log_in
+from tests.conftest import seeded_server
+from tests.test_poll_order import log_in
 from tests.test_poll_order import request as http
 
 POLLS = 24  # enough for each of the four workers to answer some
@@ -29,50 +25,13 @@ SETTINGS = {
 
 @pytest.fixture(scope="module", params=list(SETTINGS))
 def server(request, tmp_path_factory):
-    configuration = request.param
-    folder = tmp_path_factory.mktemp("workers")
-    port = free_port()
-    env = {
-        **os.environ,
-        **SETTINGS[configuration],
+    settings = {
+        **SETTINGS[request.param],
         "CACHE_KEY_PREFIX": f"test-session-end-{uuid.uuid4().hex}",
-        "DJANGO_SETTINGS_MODULE": "killer.settings",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "SECRET_KEY": "session-end-test-" + "x" * 40,
-        "DEBUG": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "4",
-        "LOG_LEVEL": "WARNING",
     }
-    codes = folder / "codes.csv"
-
-    def manage(*command):
-        subprocess.run(  # noqa: S603
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-
-    manage("migrate", "--noinput")
-    manage("seed_demo", "--players", "6", "--start", "--codes-file", str(codes))
-    process = subprocess.Popen(  # noqa: S603
-        [GUNICORN, "-c", "config/gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 60  # a bound for a busy machine
-        while http(port, "GET", "/health")[0] != 200:
-            assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        with codes.open() as file:
-            yield port, [row["login_code"] for row in csv.DictReader(file)], manage
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with seeded_server(tmp_path_factory.mktemp("workers"), players=6, settings=settings) as server:
+        yield server
 
 
 def polled_everywhere(port, cookies):
