@@ -35,7 +35,7 @@ def test_kills_a_game_master_rejected_are_called_rejected(cast):
     thrown_out = rules.kill_declare(killer=cast.killer, actor="player")
     rules.kill_reject(kill=thrown_out, actor="gm:gm", reason="No witness")
     cancelled = rules.kill_declare(killer=cast.killer, actor="player")
-    rules.game_reshuffle(game=cast.game, actor="gm:gm")  # cancels the kill that waits
+    rules.game_finish(game=cast.game, actor="gm:gm")  # cancels the kill that waits
     Kill.objects.filter(pk=thrown_out.pk).update(status="cancelled")
 
     rejected.rejected_kills(apps, schema_editor=None)
