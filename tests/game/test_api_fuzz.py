@@ -42,6 +42,19 @@ json_values = st.recursive(
 field_names = st.sampled_from(["code", "death_code", "id", "victim", "__proto__", ""]) | st.text(max_size=12)
 texts = st.text(max_size=40) | st.sampled_from(["", " ", "\x00", "\u202e", "<script>alert(1)</script>"])
 huge = st.integers(min_value=90, max_value=6000).map(lambda n: "A" * n)
+# Bodies of every size, around Django's limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) too: a 413 past it.
+body_sizes = st.sampled_from([0, 1, 2, 100, 10_000, 1_000_000, 2_621_439, 2_621_440, 2_621_441, 3_000_000])
+# Unicode JSON may not carry: lone surrogates (escaped), and bytes that are no UTF-8 at all.
+bad_unicode = st.sampled_from(
+    [
+        b'{"code": "AB\\ud800CD"}',
+        b'{"death_code": "\\udfff"}',
+        b'{"\\ud800": "x"}',
+        b'{"code": "\xff\xfe"}',
+        b'{"code": "\xc3("}',
+        b"\xed\xa0\x80",
+    ]
+)
 
 
 class ApiMachine(RuleBasedStateMachine):
@@ -58,7 +71,7 @@ class ApiMachine(RuleBasedStateMachine):
 
     def body(self, data, player):
         target = Player.objects.filter(pk=player.target_id).first()
-        choice = data.draw(st.integers(0, 7))
+        choice = data.draw(st.integers(0, 9))
         if choice == 0:
             return b""
         if choice == 1:
@@ -74,6 +87,11 @@ class ApiMachine(RuleBasedStateMachine):
             return {"death_code": target.death_code} if target else {}
         if choice == 6:
             return {"code": data.draw(st.sampled_from(self.players)).login_code}
+        if choice == 7:
+            size = data.draw(body_sizes)
+            return b'{"code": "' + b"A" * max(0, size - 12) + b'"}'
+        if choice == 8:
+            return data.draw(bad_unicode)
         return {}
 
     @rule(data=st.data())
