@@ -58,6 +58,18 @@ def test_a_game_master_runs_a_night_from_the_guide_and_a_phone_logs_in_with_its_
         links = [text for text in page.locator(".card .help").all_inner_texts() if "/login/" in text]
         assert len(links) == 3 and all(site_url + "/login/#" in link for link in links)
         assert "These cards carry the address this page was opened with" not in page.content()
+        # A code is typed from the card: never split over two lines, on paper or a phone's screen.
+        page.set_viewport_size({"width": 390, "height": 844})
+        # The line boxes of each code's text: one each.
+        lines = page.eval_on_selector_all(
+            ".card .code",
+            """codes => codes.map((code) => {
+              const range = document.createRange();
+              range.selectNodeContents(code);
+              return range.getClientRects().length;
+            })""",
+        )
+        assert lines == [1, 1, 1], lines
         ann = game.players.get(name="Ann Lee")
         card_link = next(link for link in links if ann.login_code in link).split(" ")[-1]
 
