@@ -4,6 +4,7 @@ Every setting comes from the environment or from a `.env` file at the top of the
 (see config/.env.example for development and config/.env.production.example for a server).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -18,7 +19,9 @@ DEBUG = env.bool("DEBUG", default=False)
 
 # The web server refuses to start without a key (killer/wsgi.py); commands that sign nothing, such as
 # makemigrations, run without one, and Django stops any that needs it ("must not be empty").
-SECRET_KEY = env("SECRET_KEY", default="")
+# Read as it is: django-environ takes a value starting with "$" for the name of another variable, and
+# one key in fifty that Django's get_random_secret_key() makes starts with "$".
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"  # noqa: S105
 

@@ -54,6 +54,14 @@ def test_the_web_server_starts_with_a_random_key_and_in_development_without_one(
     assert development.returncode == 0, development.stderr
 
 
+def test_a_key_starting_with_a_dollar_is_taken_as_it_is():
+    # Django's get_random_secret_key() starts one key in fifty with "$", which django-environ would
+    # take for the name of another variable.
+    key = "$" + get_random_secret_key()[1:]
+    result = run("-c", "from django.conf import settings; print(settings.SECRET_KEY)", SECRET_KEY=key)
+    assert result.stdout.strip() == key, result.stderr
+
+
 def test_gunicorn_exits_with_the_placeholder_key(tmp_path):
     env = dict(
         os.environ,
