@@ -3,14 +3,14 @@ hunts whom: killer → victim → bystander → hunter → killer."""
 
 import contextlib
 import csv
+import http.client
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+from http.cookies import SimpleCookie
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -214,7 +214,7 @@ def seeded_server(folder, *, players, settings):
     )
     try:
         deadline = time.monotonic() + 60  # a bound for a busy machine
-        while not _healthy(port):
+        while request(port, "GET", "/health")[0] != 200:
             assert process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
         with codes.open() as file:
@@ -224,12 +224,36 @@ def seeded_server(folder, *, players, settings):
         process.wait(timeout=30)
 
 
-def _healthy(port):
+def request(port, method, path, *, cookies=None, headers=None, body=None):
+    """One request to a seeded_server, on a connection of its own (nginx spreads a phone's polls over
+    the workers so): (status, headers), or (None, {}) when the connection failed. `cookies`, a dict, is
+    sent and updated from the answer, with its CSRF token as a header."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Host": "127.0.0.1", "Accept-Language": "en", **(headers or {})}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        headers["X-CSRFToken"] = cookies.get("csrftoken", "")
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:  # noqa: S310
-            return response.status == 200
-    except (OSError, urllib.error.URLError):
-        return False
+        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+        response = connection.getresponse()
+        response.read()
+    except OSError:
+        return None, {}
+    finally:
+        connection.close()
+    if cookies is not None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+    return response.status, response.headers
+
+
+def log_in(port, code):
+    """A phone logged in through the API: its cookies."""
+    cookies = {}
+    request(port, "GET", "/api/me", cookies=cookies)  # the CSRF cookie
+    status, _ = request(port, "POST", "/api/login", cookies=cookies, body={"code": code})
+    assert status == 200
+    return cookies
 
 
 def settings_from(names, *, env, unset=()):

@@ -4,15 +4,13 @@ the rate-limit counters and the sessions): the limit's worth of guesses is looke
 
 import asyncio
 import concurrent.futures
-import http.client
 import json
 import uuid
-from http.cookies import SimpleCookie
 
 import pytest
 
 from game import ratelimit
-from tests.conftest import seeded_server
+from tests.conftest import request, seeded_server
 from tests.scale.conftest import REDIS_URL, answers
 
 pytestmark = pytest.mark.skipif(not answers(6379), reason="no Redis on 127.0.0.1:6379")
@@ -44,26 +42,6 @@ def server(tmp_path_factory):
         server = redis.Redis.from_url(REDIS_URL)
         for key in server.scan_iter(match=f"{prefix}:*"):
             server.delete(key)
-
-
-def request(port, method, path, *, cookies=None, body=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Host": "127.0.0.1", "Accept-Language": "en"}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-        headers["X-CSRFToken"] = cookies.get("csrftoken", "")
-    try:
-        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = connection.getresponse()
-        response.read()
-    except OSError:
-        return None, {}
-    finally:
-        connection.close()
-    if cookies is not None:
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
-    return response.status, response.headers
 
 
 def burst(port, path, cookies, body):

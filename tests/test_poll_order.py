@@ -2,15 +2,12 @@
 answers it. gunicorn with several workers on the default settings (SQLite, a cache per process),
 a new connection per request as behind nginx, a phone polling fast while players die."""
 
-import http.client
-import json
 import re
 import time
-from http.cookies import SimpleCookie
 
 import pytest
 
-from tests.conftest import seeded_server
+from tests.conftest import log_in, request, seeded_server
 
 PLAYERS = 24
 
@@ -21,35 +18,6 @@ def server(tmp_path_factory):
         tmp_path_factory.mktemp("workers"), players=PLAYERS, settings={"GUNICORN_WORKERS": "4"}
     ) as (port, codes, _):
         yield port, codes
-
-
-def request(port, method, path, *, cookies=None, headers=None, body=None):
-    """One request on a connection of its own: nginx spreads a phone's polls over the workers so."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Host": "127.0.0.1", "Accept-Language": "en", **(headers or {})}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-        headers["X-CSRFToken"] = cookies.get("csrftoken", "")
-    try:
-        connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
-        response = connection.getresponse()
-        response.read()
-    except OSError:
-        return None, {}
-    finally:
-        connection.close()
-    if cookies is not None:
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
-    return response.status, response.headers
-
-
-def log_in(port, code):
-    cookies = {}
-    request(port, "GET", "/api/me", cookies=cookies)  # the CSRF cookie
-    status, _ = request(port, "POST", "/api/login", cookies=cookies, body={"code": code})
-    assert status == 200
-    return cookies
 
 
 def version(etag):

@@ -9,9 +9,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import seeded_server
-from tests.test_poll_order import log_in
-from tests.test_poll_order import request as http
+from tests.conftest import log_in, seeded_server
+from tests.conftest import request as http
 
 POLLS = 24  # enough for each of the four workers to answer some
 SETTINGS = {
