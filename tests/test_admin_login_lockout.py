@@ -1,19 +1,19 @@
 """Nobody can keep a game master out of the admin: a browser that has logged in as a user before
 counts its wrong passwords apart from strangers', and `manage.py unlock_admin` lifts a lockout."""
 
-import threading
 import uuid
+from functools import partial
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client, RequestFactory, override_settings
 
 from game import ratelimit
 from killer.views import admin_login
+from tests.conftest import at_once
 from tests.scale.conftest import REDIS_URL, answers
 
 pytestmark = pytest.mark.django_db
@@ -161,21 +161,7 @@ def test_unlock_admin_all_forgets_the_admins_counters_in_redis_only(game_master)
 
 def burst(clients, password):
     """Each client posts the password at the same moment: the statuses."""
-    barrier, statuses = threading.Barrier(len(clients)), []
-
-    def attempt(client):
-        try:
-            barrier.wait()
-            statuses.append(log_in(client, password).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return statuses
+    return [response.status_code for response in at_once(*(partial(log_in, c, password) for c in clients))]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,22 +4,23 @@ gets someone guessing one guess per puzzle."""
 import hashlib
 import logging
 import re
-import threading
 import time
+from functools import partial
 from itertools import count
 from types import SimpleNamespace
 
 import pytest
 from django.core import signing
-from django.db import connection
 from django.test import override_settings
 
 from game import ratelimit
 from game.models import RateLimitCounter
+from tests.conftest import at_once
 from tests.game.test_ratelimit import (
     REDIS,
     VENUE_IP,
     browser,
+    guess_from,
     guess_request,
     post,
     random_code,
@@ -169,20 +170,7 @@ def test_a_burst_with_one_solved_puzzle_gets_one_guess_looked_at(cast):
         try_login(guess_request(f"attacker-{i}"), random_code())
     puzzle = solved_puzzle()
     phones = [browser() for _ in range(12)]  # fresh browsers, all sent at the same moment
-    barrier, statuses = threading.Barrier(len(phones)), []
-
-    def guess(phone):
-        try:
-            barrier.wait()
-            statuses.append(post(phone, "/api/login", {"code": random_code(), **puzzle}).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=guess, args=(phone,)) for phone in phones]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(*(partial(guess_from, phone, **puzzle) for phone in phones))
     assert sorted(statuses) == [400] + [429] * (len(phones) - 1)
 
 

@@ -5,6 +5,7 @@ import logging
 import secrets
 import socket
 import uuid
+from functools import partial
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +16,7 @@ from django.test import Client, RequestFactory, override_settings
 from game import codes, players, ratelimit
 from game.models import Kill, RateLimitCounter
 from killer.views import admin_login
-from tests.conftest import fresh
+from tests.conftest import at_once, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -283,57 +284,32 @@ def test_behind_the_proxy_the_address_is_the_one_nginx_saw(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_failures_at_the_same_moment_all_count_in_the_database(monkeypatch):
-    import threading
-
-    from django.db import connection
-
     # One window for all of them, even if the clock crosses a window's edge meanwhile.
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_000_000.0)
     keys = [(ratelimit.LOGIN_PER_IP, VENUE_IP)]
-    barrier = threading.Barrier(12)
 
     def guess():
-        try:
-            barrier.wait()
-            with contextlib.suppress(ratelimit.RateLimited):
-                ratelimit.take(keys)
-        finally:
-            connection.close()
+        with contextlib.suppress(ratelimit.RateLimited):
+            ratelimit.take(keys)
 
-    threads = [threading.Thread(target=guess) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*[guess] * 12)
     assert list(RateLimitCounter.objects.values_list("count", flat=True)) == [12]
+
+
+def guess_from(phone, **puzzle):
+    """A wrong login code from this phone: the answer's status."""
+    return post(phone, "/api/login", {"code": random_code(), **puzzle}).status_code
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_of_guesses_at_once_gets_no_more_than_the_limit_looked_at(cast):
-    import threading
-
-    from django.db import connection
-
     token = browser().cookies["csrftoken"].value
     phones = []
     for _ in range(30):  # one browser's cookie on 30 connections, all sent at the same moment
         phone = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=VENUE_IP)
         phone.cookies["csrftoken"] = token
         phones.append(phone)
-    barrier, statuses = threading.Barrier(len(phones)), []
-
-    def guess(phone):
-        try:
-            barrier.wait()
-            statuses.append(post(phone, "/api/login", {"code": random_code()}).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=guess, args=(phone,)) for phone in phones]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(*(partial(guess_from, phone) for phone in phones))
 
     assert sorted(set(statuses)) == [400, 429]
     assert statuses.count(400) == ratelimit.LOGIN_PER_CLIENT.attempts
