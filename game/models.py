@@ -305,3 +305,14 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count}"
+
+
+class SessionsEpoch(models.Model):
+    """The sessions' epoch (game/polls.py): one row, a new token whenever a session ends anywhere. In
+    the database, which every worker shares whatever the cache: a cache per process (locmem) would
+    end a session in one worker only."""
+
+    token = models.CharField(max_length=16)
+
+    def __str__(self):
+        return self.token

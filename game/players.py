@@ -87,6 +87,7 @@ def poll_ids(request):
     every process shares and the player's login code from the database, so that a session ended
     anywhere (logged out, new codes, the player deleted) gets no answer from any process. One query,
     for the code alone: the versions come from game/polls.py."""
+    epoch = polls.known_sessions_epoch()  # before the checks: a session ended after moves it
     ids = polls.session_ids(request)
     if ids is None:
         return None
@@ -99,7 +100,10 @@ def poll_ids(request):
     if not constant_time_compare(request.session.get(CODE_SESSION_KEY, ""), fingerprint):
         log_out(request)
         return None
-    polls.remember_login(player_id, fingerprint)  # for the early 304 of the next polls
+    # For the early 304 of the next polls: in every process through a shared cache, in this one alone
+    # with a cache per process or sessions only in the database.
+    polls.remember_login(player_id, fingerprint)
+    polls.remember_session(request, ids, epoch)
     return ids
 
 

@@ -15,15 +15,16 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   (`game-version:<id>`) for VERSION_CACHE_SECONDS. `forget_game()` drops both after each rule commits.
 - its players' versions: in `player_versions`, one map per game, current at a game version; when the
   game's version moves, one query for the players stamped since brings it up to date.
-- a session's (player id, game id), for the early 304 (killer/early.py): in `sessions`, checked
-  against the session in the cache and the player's login fingerprint (below) at the sessions' epoch,
-  and trusted while the epoch stays the same. The epoch, in the cache (`sessions-epoch`, for good)
-  and in `session_epochs` (this process) for LOCAL_VERSION_SECONDS, is a new random token whenever a
-  session ends anywhere (logging out, new login codes, deleting the player: `end_sessions()`), so
-  every process checks its sessions again within LOCAL_VERSION_SECONDS: until then an ended session
-  may still hear that its page is unchanged (a 304, with no content), never more. Django's poll path
-  remembers no session: it reads the session from the session store and the player's login code from
-  the database (game/players.py `poll_ids()`).
+- a session's (player id, game id), for the early 304 (killer/early.py): in `sessions`, checked at
+  the sessions' epoch by Django's poll path against the session store and the player's login code in
+  the database (game/players.py `poll_ids()`), or against the session in the cache and the player's
+  login fingerprint (below), and trusted while the epoch stays the same. The epoch, in the database
+  (`SessionsEpoch`, which every process shares whatever the cache) and in `session_epochs` (this
+  process) for LOCAL_VERSION_SECONDS, is a new random token whenever a session ends anywhere (logging
+  out, new login codes, deleting the player: `end_sessions()`), so every process checks its sessions
+  again within LOCAL_VERSION_SECONDS: until then an ended session may still hear that its page is
+  unchanged (a 304, with no content), never more. Django's poll path answers from no memory of
+  sessions: it reads the session and the login code each time.
 - a player's login fingerprint, for the early 304: in the cache (`login:<player id>`) for
   VERSION_CACHE_SECONDS, set at login and whenever a session is checked against the database;
   `end_sessions(player_id)` drops it when a rule gives the player a new login code or deletes them.
@@ -55,7 +56,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
-from game.models import Game, Player
+from game.models import Game, Player, SessionsEpoch
 
 # What depends only on a game's version is cached under that version: it never goes stale.
 VERSIONED_TIMEOUT = 300
@@ -64,7 +65,6 @@ GAME_SESSION_KEY = "game_id"
 # A fingerprint of the login code the session was opened with (game/players.py): new codes from a game
 # master (a lost card) end the sessions opened with the old one, as a new password does for Django's users.
 CODE_SESSION_KEY = "code_hash"
-EPOCH_KEY = "sessions-epoch"
 
 _memories = []
 
@@ -287,9 +287,10 @@ def session_ids(request):
 
 def early_ids(request):
     """(player id, game id) of the request's session for an answer given before Django's handler,
-    or None when the cache can't vouch for it: the session as the session engine keeps it in the cache
-    (which every process shares: docs/configuration.md), opened with the login code the player has
-    now as the cache knows it, checked at the current epoch. Without reading the database."""
+    or None when nothing can vouch for it at the current epoch: Django's poll path in this process
+    (players.poll_ids()), or the session as the session engine keeps it in the cache (which every
+    process shares: docs/configuration.md), opened with the login code the player has now as the cache
+    knows it. The database only for the epoch, at most once per LOCAL_VERSION_SECONDS."""
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not key:
         return None
@@ -318,22 +319,35 @@ def end_sessions(player_id=None):
     if player_id is not None:
         cache.delete(f"login:{player_id}")
     epoch = secrets.token_hex(8)
-    cache.set(EPOCH_KEY, epoch, None)
+    SessionsEpoch.objects.update_or_create(pk=1, defaults={"token": epoch})
     session_epochs.remember("epoch", (epoch, time.monotonic() + settings.LOCAL_VERSION_SECONDS))
 
 
-def _sessions_epoch():
-    """The sessions' epoch, from this process's memory for LOCAL_VERSION_SECONDS: a read of the cache
-    per poll would cost about as much as the rest of an early 304 (docs/load-tests.md)."""
-    now = time.monotonic()
+def remember_session(request, ids, epoch):
+    """After Django's poll path checked the session against the database: the early 304 of this
+    process may vouch for it while the sessions' epoch stays `epoch` (read before the check)."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if epoch is not None and key and key == request.session.session_key:
+        sessions.remember(key, (*ids, epoch))
+
+
+def known_sessions_epoch():
+    """The sessions' epoch if this process read it less than LOCAL_VERSION_SECONDS ago, else None:
+    without a query, for Django's poll path (the early answer reads it again once a second)."""
     known = session_epochs.get("epoch")
-    if known is not None and known[1] > now:
-        return known[0]
-    epoch = cache.get(EPOCH_KEY)
-    if epoch is None:  # the first, or evicted: a new one, which no remembered session has
-        cache.add(EPOCH_KEY, secrets.token_hex(8), None)
-        epoch = cache.get(EPOCH_KEY)
-    session_epochs.remember("epoch", (epoch, now + settings.LOCAL_VERSION_SECONDS))
+    return known[0] if known is not None and known[1] > time.monotonic() else None
+
+
+def _sessions_epoch():
+    """The sessions' epoch, from this process's memory for LOCAL_VERSION_SECONDS, else from the
+    database: a query per poll would cost more than the rest of an early 304 (docs/load-tests.md)."""
+    epoch = known_sessions_epoch()
+    if epoch is not None:
+        return epoch
+    epoch = SessionsEpoch.objects.filter(pk=1).values_list("token", flat=True).first()
+    if epoch is None:  # the first: a new one, which no remembered session has
+        epoch = SessionsEpoch.objects.get_or_create(pk=1, defaults={"token": secrets.token_hex(8)})[0].token
+    session_epochs.remember("epoch", (epoch, time.monotonic() + settings.LOCAL_VERSION_SECONDS))
     return epoch
 
 

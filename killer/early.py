@@ -5,9 +5,10 @@ Django's request handling (middleware, signals, routing) than in all the server 
 answer without a body (docs/load-tests.md). killer/wsgi.py asks `unchanged_poll()` first; whenever it
 can't vouch for the answer, it says None and Django answers, as for anything.
 
-It answers from a session the cache holds, opened with the player's login code as the cache knows it
-(`polls.early_ids()`), and from versions in this process's memory or the cache, never the
-database (game/polls.py holds all of that), for an allowed
+It answers from a session Django's poll path checked in this process, or that the cache holds,
+opened with the player's login code as the cache knows it, at the sessions' epoch (`polls.early_ids()`,
+which reads the epoch from the database at most once a second), and from versions in this process's
+memory or the cache (game/polls.py holds all of that), for an allowed
 Host, over HTTPS where Django would redirect; with the headers Django's middleware would add. Every
 middleware in settings.MIDDLEWARE is in one of the two lists below (tests/test_early.py checks it).
 """

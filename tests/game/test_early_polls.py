@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from game import rules
 from killer.early import unchanged_poll
 from killer.wsgi import application
-from tests.conftest import forget_caches, login
+from tests.conftest import forget_caches, forget_process_memory, login
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,12 @@ def cached_sessions(settings):
 
 @pytest.fixture
 def phone(client, cast):
-    """The victim's phone (in English), after a first poll that went through Django: the cache holds
-    its session and its login fingerprint, this process the versions."""
+    """The victim's phone (in English), after polls that went through Django: the cache holds its
+    session and its login fingerprint, this process the versions and the sessions' epoch."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     login(client, cast.victim)
     client.tag = client.get("/api/me")["ETag"]
+    unchanged_poll(environ(client))  # as killer/wsgi.py asks first: it reads the sessions' epoch
     client.django_304 = client.get("/api/me", HTTP_IF_NONE_MATCH=client.tag)
     assert client.django_304.status_code == 304
     return client
@@ -121,10 +122,32 @@ def test_a_session_the_cache_no_longer_holds_is_left_to_django(phone):
     assert unchanged_poll(environ(phone)) is None
 
 
-def test_sessions_only_in_the_database_are_left_to_django(phone, settings):
+def test_sessions_only_in_the_database_are_left_to_django_in_a_process_that_never_checked_them(
+    phone, settings
+):
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    forget_process_memory()
 
     assert unchanged_poll(environ(phone)) is None
+
+
+@pytest.mark.parametrize("engine", ["db", "cached_db"])
+def test_a_session_djangos_poll_path_checked_gets_the_304_here_with_a_cache_per_process(
+    client, cast, settings, engine, django_assert_num_queries
+):
+    """The production template's defaults: sessions in the database, a cache per process (so another
+    process's login left nothing in this one's cache)."""
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login(client, cast.victim)
+    client.tag = client.get("/api/me")["ETag"]
+    forget_caches()  # as another worker, which never saw this phone
+    assert unchanged_poll(environ(client)) is None  # as killer/wsgi.py asks first: reads the epoch
+    assert client.get("/api/me", HTTP_IF_NONE_MATCH=client.tag).status_code == 304  # through Django
+
+    with django_assert_num_queries(0):
+        headers = unchanged_poll(environ(client))
+    assert headers is not None and dict(headers)["ETag"] == client.tag
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 40, "../../etc"])
