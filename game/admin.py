@@ -84,13 +84,21 @@ class GameAdmin(RulesAdmin):
         "winner",
         "started_at",
         "finished_at",
+        "recap_public",
         "personal_data_erased_at",
     ]
     inlines = [MissionInline]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
-            return ["status", "winner", "started_at", "finished_at", "personal_data_erased_at"]
+            return [
+                "status",
+                "winner",
+                "started_at",
+                "finished_at",
+                "recap_public",
+                "personal_data_erased_at",
+            ]
         # Options change on the options page, which logs the change.
         return [name for name in self.fields if name != "name"]
 

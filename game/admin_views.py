@@ -164,6 +164,21 @@ GAME_ACTIONS = {
         ),
         gettext_lazy("The game is reopened."),
     ),
+    "publish_recap": (
+        partial(rules.game_set_recap_public, public=True),
+        gettext_lazy("Make the recap public"),
+        gettext_lazy(
+            "Anyone with its link can then see the game's awards and final ranking, without logging in. "
+            "A game whose feed keeps killers secret shows no award that would tell who killed whom."
+        ),
+        gettext_lazy("The recap is public."),
+    ),
+    "hide_recap": (
+        partial(rules.game_set_recap_public, public=False),
+        gettext_lazy("Make the recap private"),
+        gettext_lazy("Its link then leads nowhere."),
+        gettext_lazy("The recap is private."),
+    ),
     "reshuffle": (
         rules.game_reshuffle,
         gettext_lazy("Reshuffle the targets"),

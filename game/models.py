@@ -54,6 +54,8 @@ class Game(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set by rules.game_set_recap_public: who may open the finished game's recap page without logging in.
+    recap_public = models.BooleanField(_("public recap"), default=False)
     # Set by rules.game_erase_personal_data: the rules that would change the players again refuse
     # such a game, and the sync no longer reads its sheet.
     personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
@@ -252,6 +254,8 @@ class Event(models.Model):
         GAME_RESHUFFLED = "game_reshuffled", _("Targets reshuffled")
         CHAIN_REPAIRED = "chain_repaired", _("Chain repaired")
         PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
+        RECAP_PUBLISHED = "recap_published", _("Recap made public")
+        RECAP_HIDDEN = "recap_hidden", _("Recap made private")
         KILL_DECLARED = "kill_declared", _("Kill declared")
         KILL_CONFIRMED = "kill_confirmed", _("Kill confirmed")
         KILL_DENIED = "kill_denied", _("Kill denied by the victim")

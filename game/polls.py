@@ -30,7 +30,8 @@ Everything kept to answer polls, where, for how long, and what forgets it:
   `end_sessions(player_id)` drops it when a rule gives the player a new login code or deletes them.
 - what every player of a game sees alike (leaderboard, feed): the newest JSON in `shared`, replaced by
   a newer version; each version's JSON in the cache (`<view>:<game>:<version>:<language>`), as are the
-  game's public facts and its open kills (`by_version()`), for VERSIONED_TIMEOUT: never stale.
+  game's public facts, its open kills and its recap's awards (`by_version()`), for VERSIONED_TIMEOUT:
+  never stale.
 - the headers of an early 304 (killer/early.py): in `early_headers`, per HTTPS and language, for the
   process's life: they follow from the settings alone.
 - which view a polled path is (killer/early.py's `polled_view`): 64 paths in an lru_cache, for the

@@ -37,6 +37,7 @@ from game.models import Event, Game, Kill, Mission, Player
 
 logger = logging.getLogger(__name__)
 rng = random.SystemRandom()
+RECAP_EVENTS = ("recap_published", "recap_hidden")
 
 
 def actor_for_player(player):
@@ -114,7 +115,8 @@ def game_reopen(*, game: Game, actor: str) -> Game:
         if game.status != Game.Status.FINISHED:
             raise RuleError(_("Only a finished game can be reopened."))
         _require_not_erased(game)
-        end = game.events.order_by("-pk").first()
+        # Opening or closing the recap changes nothing that reopening would have to take back.
+        end = game.events.exclude(kind__in=RECAP_EVENTS).order_by("-pk").first()
         if end is None or end.kind != "game_finished" or "chain" not in end.data:
             raise RuleError(
                 _("The game changed after it finished (see the event log): it can no longer be reopened.")
@@ -207,6 +209,18 @@ def game_erase_personal_data(*, game: Game, actor: str) -> Game:
         _save(game, "personal_data_erased_at")
         _event(game, "personal_data_erased", actor, players=len(players))
         personal_data_erased.send(sender=Game, game=game)
+        return game
+
+
+def game_set_recap_public(*, game: Game, actor: str, public: bool) -> Game:
+    """Open a finished game's recap page to anyone with its link, or close it again."""
+    with _locked_game(game.pk) as game:
+        if game.status != Game.Status.FINISHED:
+            raise RuleError(_("Only a finished game has a recap."))
+        if game.recap_public != public:
+            game.recap_public = public
+            _save(game, "recap_public")
+            _event(game, "recap_published" if public else "recap_hidden", actor)
         return game
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("results/", views.results, name="results"),
     path("rules/", views.rules_page, name="rules"),
+    path("recap/<int:game_id>/", views.recap_page, name="recap"),
     path("api/login", api.login, name="api_login"),
     path("api/logout", api.logout, name="api_logout"),
     path("api/me", api.me, name="api_me"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from game import players, polls, ratelimit, rules, validators, visible
+from game import players, polls, ratelimit, recap, rules, validators, visible
 from game.models import Game, Kill
 
 
@@ -161,10 +161,16 @@ def logout(request):
 
 @player_required
 def dashboard(request, player):
+    finished = player.game.status == Game.Status.FINISHED
     return render(
         request,
         "game/dashboard.html",
-        {"me": visible.me(player), "poll": ("api_me", polls.me_etag(player)), "player": player},
+        {
+            "me": visible.me(player),
+            "poll": ("api_me", polls.me_etag(player)),
+            "player": player,
+            "story": recap.story(player) if finished else None,
+        },
     )
 
 
@@ -189,6 +195,16 @@ def results(request, player):
     if player.game.status != Game.Status.FINISHED:
         return redirect("leaderboard")
     return render(request, "game/results.html", {"board": visible.leaderboard(player.game, length=None)})
+
+
+def recap_page(request, game_id):
+    """A finished game's recap, for anyone with the link once a game master has made it public."""
+    game = get_object_or_404(Game, pk=game_id, status=Game.Status.FINISHED, recap_public=True)
+    return render(
+        request,
+        "game/recap.html",
+        {"game": game, "awards": recap.public_awards(game), "board": visible.leaderboard(game)},
+    )
 
 
 def rules_page(request):
