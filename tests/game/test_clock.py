@@ -1,11 +1,19 @@
 """The game clock: claim timeouts applied by rules.clock_tick and `manage.py game_clock`, with the
 time moved by time-machine rather than waited for."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
 
 from game import rules
 from game.errors import RuleError
@@ -160,3 +168,33 @@ def test_two_clocks_at_once_apply_each_claim_once():
     assert len(timed_out(game)) == 4
     assert fresh(chain[0]).kill_count == 1
     assert rules.chain_problems(fresh(game)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_applies_what_falls_due_and_stops_cleanly_on_sigterm():
+    game = make_game(players=4, start=True, claim_timeout_minutes=1)
+    killer = game.players.first()
+    kill = declare(killer, at=timezone.now() - timedelta(hours=1))
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url}
+    loop = subprocess.Popen(
+        [sys.executable, "manage.py", "game_clock", "--loop", "--interval", "0.2"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60  # a subprocess starting Django on a busy machine
+    while fresh(kill).status == Kill.Status.PENDING:
+        assert time.monotonic() < deadline, "the clock never applied the timeout"
+        time.sleep(0.05)
+    loop.send_signal(signal.SIGTERM)
+    output, _ = loop.communicate(timeout=60)
+
+    assert loop.returncode == 0
+    assert fresh(kill).status == Kill.Status.CONFIRMED
+    assert output.count("game_clock: 1 change(s) applied") == 1
