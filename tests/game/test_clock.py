@@ -198,3 +198,18 @@ def test_the_loop_applies_what_falls_due_and_stops_cleanly_on_sigterm():
     assert loop.returncode == 0
     assert fresh(kill).status == Kill.Status.CONFIRMED
     assert output.count("game_clock: 1 change(s) applied") == 1
+
+
+@pytest.mark.parametrize(
+    "action, english, french",
+    [
+        ("confirm", "unanswered for 90 minutes counts.", "ne répond pas en 90 minutes compte."),
+        ("escalate", "90 minutes goes to the game masters.", "90 minutes passe aux maîtres du jeu."),
+    ],
+)
+def test_the_rules_page_says_what_the_timeout_does(timed_game, client, action, english, french):
+    Game.objects.filter(pk=timed_game.pk).update(claim_timeout_minutes=90, claim_timeout_action=action)
+    player = timed_game.players.get(name="Killer")
+    client.post("/api/login", {"code": player.login_code}, content_type="application/json")
+    assert english in client.get("/rules/").content.decode()
+    assert french in client.get("/rules/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
