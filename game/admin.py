@@ -81,6 +81,8 @@ class GameAdmin(RulesAdmin):
         "confirmation_mode",
         "feed_names_killers",
         "killer_inherits_mission",
+        "claim_timeout_minutes",
+        "claim_timeout_action",
         "winner",
         "started_at",
         "finished_at",

@@ -251,6 +251,15 @@ class GameOptionsForm(forms.Form):
         help_text=Game._meta.get_field("killer_inherits_mission").help_text,
         required=False,
     )
+    claim_timeout_minutes = forms.IntegerField(
+        label=_label("claim_timeout_minutes"),
+        help_text=Game._meta.get_field("claim_timeout_minutes").help_text,
+        min_value=0,
+        max_value=rules.MAX_CLAIM_TIMEOUT_MINUTES,
+    )
+    claim_timeout_action = forms.ChoiceField(
+        label=_label("claim_timeout_action"), choices=Game.ClaimTimeoutAction.choices
+    )
 
 
 def game_options(request, pk):

@@ -15,6 +15,10 @@ class Game(models.Model):
         PAUSED = "paused", _("Paused")
         FINISHED = "finished", _("Finished")
 
+    class ClaimTimeoutAction(models.TextChoices):
+        CONFIRM = "confirm", _("The kill counts")
+        ESCALATE = "escalate", _("The kill goes to the game masters")
+
     class ConfirmationMode(models.TextChoices):
         VICTIM = "victim", _("The victim confirms declared kills")
         AUTOMATIC = "automatic", _("Declared kills count at once")
@@ -40,6 +44,18 @@ class Game(models.Model):
         _("killer inherits the victim's mission"),
         default=True,
         help_text=_("Otherwise the killer draws a new mission from the pool."),
+    )
+    # Applied by the clock (manage.py game_clock, rules.clock_tick) to the kills the victim leaves pending.
+    claim_timeout_minutes = models.PositiveIntegerField(
+        _("claim timeout (minutes)"),
+        default=0,
+        help_text=_("A declared kill the victim has not answered after this long is settled. 0: never."),
+    )
+    claim_timeout_action = models.CharField(
+        _("after the claim timeout"),
+        max_length=10,
+        choices=ClaimTimeoutAction,
+        default=ClaimTimeoutAction.CONFIRM,
     )
     winner = models.ForeignKey(
         "Player",
@@ -259,6 +275,7 @@ class Event(models.Model):
         KILL_DECLARED = "kill_declared", _("Kill declared")
         KILL_CONFIRMED = "kill_confirmed", _("Kill confirmed")
         KILL_DENIED = "kill_denied", _("Kill denied by the victim")
+        CLAIM_TIMED_OUT = "claim_timed_out", _("Kill unanswered in time")
         KILL_REJECTED = "kill_rejected", _("Kill rejected")
         KILL_UNDONE = "kill_undone", _("Kill undone")
         PLAYER_JOINED = "player_joined", _("Player joined")

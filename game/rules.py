@@ -21,6 +21,7 @@ import secrets
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.admin.models import LogEntry
@@ -38,6 +39,10 @@ from game.models import Event, Game, Kill, Mission, Player
 logger = logging.getLogger(__name__)
 rng = random.SystemRandom()
 RECAP_EVENTS = ("recap_published", "recap_hidden")
+
+# The actor of the changes the clock makes (manage.py game_clock): its Events say "by the clock".
+CLOCK = "clock"
+MAX_CLAIM_TIMEOUT_MINUTES = 30 * 24 * 60
 
 
 def actor_for_player(player):
@@ -142,18 +147,31 @@ def game_set_options(
     confirmation_mode: str,
     feed_names_killers: bool,
     killer_inherits_mission: bool,
+    claim_timeout_minutes: int | None = None,
+    claim_timeout_action: str | None = None,
 ) -> Game:
-    """Change how a game is played. Kills already waiting keep waiting; the new rules apply from now."""
+    """Change how a game is played. Kills already waiting keep waiting; the new rules apply from now
+    (a new claim timeout, too: it counts from each kill's declaration). None: the option as it is."""
     with _locked_game(game.pk) as game:
         if game.status == Game.Status.FINISHED:
             raise RuleError(_("The game is finished."))
         if confirmation_mode not in Game.ConfirmationMode.values:
             raise RuleError(_("Unknown confirmation mode."), status=400)
+        if claim_timeout_minutes is None:
+            claim_timeout_minutes = game.claim_timeout_minutes
+        if claim_timeout_action is None:
+            claim_timeout_action = game.claim_timeout_action
+        if claim_timeout_action not in Game.ClaimTimeoutAction.values:
+            raise RuleError(_("Unknown action after the claim timeout."), status=400)
+        if not 0 <= claim_timeout_minutes <= MAX_CLAIM_TIMEOUT_MINUTES:
+            raise RuleError(_("The claim timeout is between 0 and 43200 minutes (30 days)."), status=400)
         changes = _save_changes(
             game,
             confirmation_mode=confirmation_mode,
             feed_names_killers=feed_names_killers,
             killer_inherits_mission=killer_inherits_mission,
+            claim_timeout_minutes=claim_timeout_minutes,
+            claim_timeout_action=claim_timeout_action,
         )
         if changes:
             _event(game, "game_options_changed", actor, changes=changes)
@@ -475,6 +493,37 @@ def kill_undo(*, kill: Kill, actor: str, reason: str = "") -> Kill:
         if game.status == Game.Status.FINISHED:
             _unfinish(game, Game.Status.RUNNING)
         return kill
+
+
+# --- The clock ------------------------------------------------------------------------------------
+
+
+def clock_tick(*, game: Game, now: datetime) -> int:
+    """Apply every change due on `game` by `now`, in the order it fell due, each in a transaction of
+    its own; returns how many were applied. A clock that was down catches up in one tick, and two
+    clocks at once apply each change once: every change checks it is still due under the game's lock."""
+    applied = 0
+    for kill_id in _due_claims(game, now).values_list("pk", flat=True):
+        applied += claim_time_out(kill_id=kill_id, now=now)
+    return applied
+
+
+def claim_time_out(*, kill_id: int, now: datetime) -> bool:
+    """A declared kill its victim left unanswered for the game's claim timeout: it counts, or it goes
+    to the game masters as if disputed, as the game says. False when it is no longer due (answered,
+    settled, or timed out by another clock meanwhile), and then nothing changes."""
+    with _locked_game(Kill.objects.values_list("game_id", flat=True).get(pk=kill_id)) as game:
+        kill = _due_claims(game, now).filter(pk=kill_id).first()
+        if kill is None:
+            return False
+        action = game.claim_timeout_action
+        _event(game, "claim_timed_out", CLOCK, player=kill.victim, kill=kill.pk, action=action)
+        if action == Game.ClaimTimeoutAction.ESCALATE:
+            kill.status = Kill.Status.DENIED
+            _save(kill, "status")
+        else:
+            _confirm(game, kill, CLOCK)
+        return True
 
 
 # --- Players --------------------------------------------------------------------------------------
@@ -913,6 +962,17 @@ def _confirm(game, kill, actor):
     _cancel_stale_kills(game, actor)
     _event(game, "kill_confirmed", actor, player=victim, kill=kill.pk, killer=killer.pk, method=kill.method)
     _finish_if_won(game, actor, kill=kill.pk)
+
+
+def _due_claims(game, now):
+    """The declared kills of a running game still pending at `now` past its claim timeout, oldest first.
+    A paused game's clock stands still: what fell due meanwhile is settled once it runs again."""
+    if game.status != Game.Status.RUNNING or not game.claim_timeout_minutes:
+        return Kill.objects.none()
+    due = now - timedelta(minutes=game.claim_timeout_minutes)
+    return Kill.objects.filter(game=game, status=Kill.Status.PENDING, created_at__lte=due).order_by(
+        "created_at", "pk"
+    )
 
 
 def _close(kill, status, actor, reason):

@@ -106,7 +106,12 @@ def test_an_unknown_action_is_refused(gm_client, running_game):
 def test_options_change_through_the_rule_and_log_an_event(gm_client, running_game):
     response = gm_client.post(
         reverse("admin:game_game_options", args=[running_game.pk]),
-        {"confirmation_mode": "code_only", "killer_inherits_mission": "on"},
+        {
+            "confirmation_mode": "code_only",
+            "killer_inherits_mission": "on",
+            "claim_timeout_minutes": "0",
+            "claim_timeout_action": "confirm",
+        },
     )
 
     assert response.status_code == 302
@@ -124,7 +129,7 @@ def test_options_of_a_finished_game_are_refused_with_a_message(gm_client, runnin
 
     response = gm_client.post(
         reverse("admin:game_game_options", args=[running_game.pk]),
-        {"confirmation_mode": "automatic"},
+        {"confirmation_mode": "automatic", "claim_timeout_minutes": "0", "claim_timeout_action": "confirm"},
         follow=True,
     )
 
@@ -270,6 +275,8 @@ def test_adding_a_game_with_missions_opens_its_dashboard(gm_client):
             "name": "Autumn game",
             "confirmation_mode": "automatic",
             "feed_names_killers": "on",
+            "claim_timeout_minutes": "0",
+            "claim_timeout_action": "confirm",
             "missions-TOTAL_FORMS": "2",
             "missions-INITIAL_FORMS": "0",
             "missions-0-text": "Sing a song",

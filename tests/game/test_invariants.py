@@ -7,8 +7,10 @@ import contextlib
 import os
 import random
 from collections import Counter
+from datetime import timedelta
 
 from django.test import TestCase
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -25,7 +27,8 @@ class GameMachine(RuleBasedStateMachine):
         super().__init__()
         # Hypothesis replays examples to shrink them: the rules' shuffles must replay too.
         rules.rng = random.Random(0)
-        self.game = make_game(players=6, missions=4, start=True)
+        # With a claim timeout from the start, so that time passing settles claims in most examples.
+        self.game = make_game(players=6, missions=4, start=True, claim_timeout_minutes=60)
         self.pages = {}  # player id -> {ETag: page} for every ETag they had
 
     def pick(self, data, queryset):
@@ -111,8 +114,12 @@ class GameMachine(RuleBasedStateMachine):
         player = self.pick(data, self.game.players.all())
         self.attempt(lambda: rules.player_new_codes(player=player, actor="gm", login=False))
 
-    @rule(mode=st.sampled_from(Game.ConfirmationMode.values))
-    def options(self, mode):
+    @rule(
+        mode=st.sampled_from(Game.ConfirmationMode.values),
+        timeout=st.sampled_from([0, 1, 60]),
+        action=st.sampled_from(Game.ClaimTimeoutAction.values),
+    )
+    def options(self, mode, timeout, action):
         self.attempt(
             lambda: rules.game_set_options(
                 game=self.game,
@@ -120,8 +127,16 @@ class GameMachine(RuleBasedStateMachine):
                 confirmation_mode=mode,
                 feed_names_killers=True,
                 killer_inherits_mission=False,
+                claim_timeout_minutes=timeout,
+                claim_timeout_action=action,
             )
         )
+
+    @rule(minutes=st.sampled_from([0, 90, 24 * 60]))
+    def time_passes(self, minutes):
+        # The clock's tick, that many minutes from now: claim timeouts fall due.
+        later = timezone.now() + timedelta(minutes=minutes)
+        self.attempt(lambda: rules.clock_tick(game=Game.objects.get(pk=self.game.pk), now=later))
 
     @invariant()
     def a_page_changes_only_with_its_etag(self):
