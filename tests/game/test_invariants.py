@@ -25,7 +25,14 @@ class GameMachine(RuleBasedStateMachine):
         super().__init__()
         # Hypothesis replays examples to shrink them: the rules' shuffles must replay too.
         rules.rng = random.Random(0)
-        self.game = make_game(players=6, missions=4, start=True)
+        # Groups and a forbidden pair: the draws and insertions work around them.
+        self.game = make_game(players=6, missions=4, avoid_same_group=True)
+        players = list(self.game.players.all())
+        for i, player in enumerate(players):
+            player.group = "AB"[i % 2] if i < 4 else ""
+        Player.objects.bulk_update(players, ["group"])
+        rules.forbidden_pair_add(game=self.game, a=players[0], b=players[5], actor="gm")
+        rules.game_start(game=self.game, actor="test")
         self.pages = {}  # player id -> {ETag: page} for every ETag they had
 
     def pick(self, data, queryset):
@@ -72,9 +79,14 @@ class GameMachine(RuleBasedStateMachine):
         if player:
             self.attempt(lambda: rules.player_drop_out(player=player, actor="gm"))
 
-    @rule()
-    def join(self):
-        self.attempt(lambda: rules.player_join(game=self.game, name="Late", actor="gm"))
+    @rule(group=st.sampled_from(["", "A", "B"]))
+    def join(self, group):
+        self.attempt(lambda: rules.player_join(game=self.game, name="Late", group=group, actor="gm"))
+
+    @rule(data=st.data())
+    def forbid(self, data):
+        a, b = self.pick(data, self.game.players.all()), self.pick(data, self.game.players.all())
+        self.attempt(lambda: rules.forbidden_pair_add(game=self.game, a=a, b=b, actor="gm"))
 
     @rule(data=st.data(), random_place=st.booleans())
     def revive(self, data, random_place):
@@ -111,8 +123,8 @@ class GameMachine(RuleBasedStateMachine):
         player = self.pick(data, self.game.players.all())
         self.attempt(lambda: rules.player_new_codes(player=player, actor="gm", login=False))
 
-    @rule(mode=st.sampled_from(Game.ConfirmationMode.values))
-    def options(self, mode):
+    @rule(mode=st.sampled_from(Game.ConfirmationMode.values), avoid_same_group=st.booleans())
+    def options(self, mode, avoid_same_group):
         self.attempt(
             lambda: rules.game_set_options(
                 game=self.game,
@@ -120,6 +132,7 @@ class GameMachine(RuleBasedStateMachine):
                 confirmation_mode=mode,
                 feed_names_killers=True,
                 killer_inherits_mission=False,
+                avoid_same_group=avoid_same_group,
             )
         )
 
