@@ -863,11 +863,7 @@ def _forbidden(game):
     same_group = game.avoid_same_group
 
     def forbidden(hunter, target):
-        if (
-            same_group
-            and hunter.group.strip()
-            and namesake_key("", hunter.group) == namesake_key("", target.group)
-        ):
+        if same_group and _group_key(hunter) and _group_key(hunter) == _group_key(target):
             return 1
         return int(frozenset((hunter.pk, target.pk)) in pairs)
 
@@ -993,19 +989,21 @@ def _draw_mission(game, exclude=None):
 
 def _insert(game, player, *, after, actor):
     """Put an alive player without a target into the cycle, right after `after`; if None, at a random
-    place among those that break the fewest of the game's constraints. Returns how many it breaks."""
-    broken = 0
+    place among those that break the fewest of the game's constraints. Returns how many links it
+    makes that the game forbids."""
+    forbidden = _forbidden(game)
+    others = list(game.players.alive().exclude(pk=player.pk))
+    targets = {other.pk: other for other in others}
+    places = {
+        other: forbidden(other, player)
+        + (forbidden(player, targets[other.target_id]) if other.target_id in targets else 0)
+        for other in others
+    }
     if after is None:
-        forbidden = _forbidden(game)
-        others = list(game.players.alive().exclude(pk=player.pk))
-        targets = {other.pk: other for other in others}
-        places = {
-            other: forbidden(other, player)
-            + (forbidden(player, targets[other.target_id]) if other.target_id in targets else 0)
-            for other in others
-        }
         broken = min(places.values())
         after = rng.choice([other for other, cost in places.items() if cost == broken])
+    else:
+        broken = places[after]
     target_id = after.target_id
     after.target = None
     _save(after, "target")

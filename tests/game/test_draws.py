@@ -191,3 +191,16 @@ def test_a_draw_of_5000_players_in_12_groups_takes_seconds(db):
     assert sorted(p.pk for p in order) == sorted(p.pk for p in players)
     # Generous for a shared, loaded machine; it takes well under a second alone.
     assert elapsed < 60
+
+
+def test_a_revival_right_after_a_chosen_player_goes_there_and_the_event_says_what_it_broke(db):
+    game = make_game(players=4, start=True)
+    first, partner, *_ = game.players.all()
+    rules.player_drop_out(player=first, actor="gm")
+    rules.forbidden_pair_add(game=game, a=first, b=partner, actor="gm")
+
+    rules.player_revive(player=first, after=partner, actor="gm")
+
+    partner.refresh_from_db()
+    assert partner.target == first
+    assert Event.objects.get(kind="player_revived").data["broken_links"] == 1
