@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from game import admin_roster, admin_transfer, admin_views, rules
-from game.models import Event, Game, Kill, Mission, Player
+from game.models import Event, ForbiddenPair, Game, Kill, Mission, Player
 
 # The game's name, in a context of its own: "Killer" is also the column of the player who killed.
 admin.site.site_header = pgettext_lazy("site name", "Killer")
@@ -62,6 +62,18 @@ class MissionInline(admin.StackedInline):
         return super().has_delete_permission(request, obj)
 
 
+class ForbiddenPairInline(admin.TabularInline):
+    model = ForbiddenPair
+    fields = ["a", "b"]
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only this game's players; the page's object id is the game's.
+        game_id = request.resolver_match.kwargs.get("object_id")
+        kwargs["queryset"] = Player.objects.filter(game_id=game_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Game)
 class GameAdmin(RulesAdmin):
     list_display = [
@@ -83,13 +95,14 @@ class GameAdmin(RulesAdmin):
         "killer_inherits_mission",
         "claim_timeout_minutes",
         "claim_timeout_action",
+        "avoid_same_group",
         "winner",
         "started_at",
         "finished_at",
         "recap_public",
         "personal_data_erased_at",
     ]
-    inlines = [MissionInline]
+    inlines = [MissionInline, ForbiddenPairInline]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -144,9 +157,16 @@ class GameAdmin(RulesAdmin):
             super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
-        """The missions of the inline, through the rules."""
+        """The missions and forbidden pairs of the inlines, through the rules."""
         actor = rules.actor_for_user(request.user)
         formset.save(commit=False)
+        if formset.model is ForbiddenPair:
+            # A changed pair is the old one removed and the new one added.
+            for pair in [*formset.deleted_objects, *(pair for pair, _fields in formset.changed_objects)]:
+                rules.forbidden_pair_delete(pair=ForbiddenPair.objects.get(pk=pair.pk), actor=actor)
+            for pair in [*formset.new_objects, *(pair for pair, _fields in formset.changed_objects)]:
+                rules.forbidden_pair_add(game=form.instance, a=pair.a, b=pair.b, actor=actor)
+            return
         for mission in formset.deleted_objects:
             rules.mission_delete(mission=mission, actor=actor)
         for mission in formset.new_objects:

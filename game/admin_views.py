@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from game import rules
 from game.models import Game, Kill, Player
@@ -59,11 +59,13 @@ def _action_page(
     back,
     form=None,
     then=None,
+    warning=None,
     template="admin/game/confirm_action.html",
 ):
     """Every button's page. GET, or a POST whose form is invalid: the confirmation page for `obj`.
     A valid POST: `rule(actor=…, **form.cleaned_data)`, the `done` message (or the rule's refusal),
     then a redirect to `then`, or back to `back` when there is no better page to see the result on.
+    `warning`, if given, turns the rule's result into a warning to show as well (or None).
 
     `rule` comes with its object bound (`partial(rules.game_pause, game=game)`); the form's fields are
     named for the rule's other arguments. A page with more to say than `explanation` has a `template`
@@ -71,8 +73,10 @@ def _action_page(
     """
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
-            rule(actor=rules.actor_for_user(request.user), **(form.cleaned_data if form else {}))
+            result = rule(actor=rules.actor_for_user(request.user), **(form.cleaned_data if form else {}))
             messages.success(request, done)
+            if warning is not None and (text := warning(result)):
+                messages.warning(request, text)
         except rules.RuleError as error:
             messages.error(request, error.message)
         return redirect(then or back)
@@ -199,6 +203,17 @@ GAME_ACTIONS = {
 }
 
 
+def _draw_warning(game):
+    """What a start or reshuffle could not keep out of the cycle (rules._draw_cycle)."""
+    if not game.broken_links:
+        return None
+    return ngettext(
+        "No draw could keep every constraint: %(count)d player hunts a target the game forbids.",
+        "No draw could keep every constraint: %(count)d players hunt a target the game forbids.",
+        game.broken_links,
+    ) % {"count": game.broken_links}
+
+
 def game_action(request, pk, action):
     game = get_allowed(request, Game, pk, "change")
     if action not in GAME_ACTIONS:
@@ -215,6 +230,7 @@ def game_action(request, pk, action):
         button=title,
         done=done,
         back=back,
+        warning=_draw_warning if action in ("start", "reshuffle") else None,
     )
 
 
@@ -259,6 +275,11 @@ class GameOptionsForm(forms.Form):
     )
     claim_timeout_action = forms.ChoiceField(
         label=_label("claim_timeout_action"), choices=Game.ClaimTimeoutAction.choices
+    )
+    avoid_same_group = forms.BooleanField(
+        label=_label("avoid_same_group"),
+        help_text=Game._meta.get_field("avoid_same_group").help_text,
+        required=False,
     )
 
 

@@ -1,5 +1,6 @@
 """What a Killer game is made of. The rules that change it live in game/rules.py, nowhere else."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,19 @@ class Game(models.Model):
     # Set by rules.game_erase_personal_data: the rules that would change the players again refuse
     # such a game, and the sync no longer reads its sheet.
     personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
+    # Fair draws: rules._draw_cycle and rules._insert keep these hunts out when they can.
+    avoid_same_group = models.BooleanField(
+        _("avoid targets of the same group"),
+        default=False,
+        help_text=_(
+            "Draws and late joins avoid giving a player a target of their own group, as far as the "
+            "groups allow. The forbidden pairs below are always avoided as far as possible."
+        ),
+    )
+
+    # Not stored: set by rules.game_start and rules.game_reshuffle, how many links of the cycle they
+    # drew are ones the game forbids (the Event keeps it too).
+    broken_links = 0
 
     class Meta:
         ordering = ["-created_at"]
@@ -337,3 +351,27 @@ class SessionsEpoch(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class ForbiddenPair(models.Model):
+    """Two players who must not hunt each other, either way: draws avoid it as far as possible."""
+
+    game = models.ForeignKey(
+        Game, verbose_name=_("game"), on_delete=models.CASCADE, related_name="forbidden_pairs"
+    )
+    a = models.ForeignKey(Player, verbose_name=_("player"), on_delete=models.CASCADE, related_name="+")
+    b = models.ForeignKey(Player, verbose_name=_("other player"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("forbidden pair")
+        verbose_name_plural = _("forbidden pairs")
+
+    def __str__(self):
+        return f"{self.a} ≠ {self.b}"
+
+    def clean(self):
+        if self.a_id and self.a_id == self.b_id:
+            raise ValidationError(_("A pair needs two different players."))
+        players = [self.a if self.a_id else None, self.b if self.b_id else None]
+        if any(player is not None and player.game_id != self.game_id for player in players):
+            raise ValidationError(_("Both players must be in this game."))

@@ -18,6 +18,7 @@ import logging
 import random
 import re
 import secrets
+import time
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -34,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from game import audit, codes, polls, validators
 from game.errors import RuleError, WrongDeathCode
-from game.models import Event, Game, Kill, Mission, Player
+from game.models import Event, ForbiddenPair, Game, Kill, Mission, Player, namesake_key
 
 logger = logging.getLogger(__name__)
 rng = random.SystemRandom()
@@ -43,6 +44,9 @@ RECAP_EVENTS = ("recap_published", "recap_hidden")
 # The actor of the changes the clock makes (manage.py game_clock): its Events say "by the clock".
 CLOCK = "clock"
 MAX_CLAIM_TIMEOUT_MINUTES = 30 * 24 * 60
+# How hard _draw_cycle tries before it settles for a draw that breaks some constraints.
+DRAW_SWAPS_PER_PLAYER = 200
+DRAW_SECONDS = 5
 
 
 def actor_for_player(player):
@@ -57,7 +61,9 @@ def actor_for_user(user):
 
 
 def game_start(*, game: Game, actor: str) -> Game:
-    """Put every player in one random cycle and hand out missions, without repeats while the pool allows."""
+    """Put every player in one random cycle and hand out missions, without repeats while the pool allows.
+    The cycle keeps out the hunts the game forbids as far as it can (`_draw_cycle`); the game comes back
+    with `broken_links`, how many it could not keep out."""
     with _locked_game(game.pk) as game:
         if game.status != Game.Status.SETUP:
             raise RuleError(_("The game has already started."))
@@ -67,7 +73,7 @@ def game_start(*, game: Game, actor: str) -> Game:
         pool = list(game.missions.filter(active=True))
         if not pool:
             raise RuleError(_("Add at least one mission to the pool first."))
-        rng.shuffle(players)
+        players, game.broken_links = _draw_cycle(game, players)
         missions = _deal(pool, len(players))
         for player, mission in zip(players, missions, strict=True):
             player.mission = mission
@@ -75,7 +81,7 @@ def game_start(*, game: Game, actor: str) -> Game:
         game.status = Game.Status.RUNNING
         game.started_at = timezone.now()
         _save(game, "status", "started_at")
-        _event(game, "game_started", actor, players=len(players))
+        _event(game, "game_started", actor, players=len(players), broken_links=game.broken_links)
         return game
 
 
@@ -149,6 +155,7 @@ def game_set_options(
     killer_inherits_mission: bool,
     claim_timeout_minutes: int | None = None,
     claim_timeout_action: str | None = None,
+    avoid_same_group: bool | None = None,
 ) -> Game:
     """Change how a game is played. Kills already waiting keep waiting; the new rules apply from now
     (a new claim timeout, too: it counts from each kill's declaration). None: the option as it is."""
@@ -172,10 +179,29 @@ def game_set_options(
             killer_inherits_mission=killer_inherits_mission,
             claim_timeout_minutes=claim_timeout_minutes,
             claim_timeout_action=claim_timeout_action,
+            avoid_same_group=avoid_same_group,
         )
         if changes:
             _event(game, "game_options_changed", actor, changes=changes)
         return game
+
+
+def forbidden_pair_add(*, game: Game, a: Player, b: Player, actor: str) -> ForbiddenPair:
+    """Two players who must not hunt each other from the next draw or insertion on."""
+    with _locked_game(game.pk) as game:
+        if a.pk == b.pk or game.players.filter(pk__in=[a.pk, b.pk]).count() != 2:
+            raise RuleError(_("A forbidden pair needs two different players of this game."), status=400)
+        pair = ForbiddenPair.objects.create(game=game, a_id=a.pk, b_id=b.pk)
+        _event(game, "game_options_changed", actor, changes={"forbidden_pair_added": [a.pk, b.pk]})
+        return pair
+
+
+def forbidden_pair_delete(*, pair: ForbiddenPair, actor: str) -> None:
+    with _locked_game(pair.game_id) as game:
+        ForbiddenPair.objects.filter(pk=pair.pk).delete()
+        _event(
+            game, "game_options_changed", actor, changes={"forbidden_pair_removed": [pair.a_id, pair.b_id]}
+        )
 
 
 def game_rename(*, game: Game, name: str, actor: str) -> Game:
@@ -259,17 +285,17 @@ def game_delete(*, game: Game, actor: str) -> None:
 
 
 def game_reshuffle(*, game: Game, actor: str) -> Game:
-    """A new random cycle over the players still alive; each keeps their mission."""
+    """A new random cycle over the players still alive; each keeps their mission. Like game_start, it
+    avoids forbidden hunts and sets `broken_links`."""
     with _locked_game(game.pk) as game:
         _require_live(game)
-        players = list(game.players.alive())
-        rng.shuffle(players)
+        players, game.broken_links = _draw_cycle(game, list(game.players.alive()))
         for player in players:
             if player.mission_id is None:
                 player.mission = _draw_mission(game)
         _link_cycle(game, players)
         _cancel_stale_kills(game, actor)
-        _event(game, "game_reshuffled", actor, players=len(players))
+        _event(game, "game_reshuffled", actor, players=len(players), broken_links=game.broken_links)
         return game
 
 
@@ -530,16 +556,16 @@ def claim_time_out(*, kill_id: int, now: datetime) -> bool:
 
 
 def player_join(*, game: Game, name: str, actor: str, email: str = "", group: str = "") -> Player:
-    """Add a player. In a live game they go into the cycle at a random place, with a mission."""
+    """Add a player. In a live game they go into the cycle at a random place that breaks as few of the
+    game's constraints as it can, with a mission."""
     with _locked_game(game.pk) as game:
         if game.status == Game.Status.FINISHED:
             raise RuleError(_("The game is finished."))
         validators.check_player_fields(name=name, email=email, group=group)
         player = Player(game=game, name=name, email=email, group=group)
         _save(player)
-        if game.is_live:
-            _insert(game, player, after=None, actor=actor)
-        _event(game, "player_joined", actor, player=player)
+        broken = _insert(game, player, after=None, actor=actor) if game.is_live else 0
+        _event(game, "player_joined", actor, player=player, broken_links=broken)
         return player
 
 
@@ -589,7 +615,8 @@ def player_drop_out(*, player: Player, actor: str) -> Player:
 
 
 def player_revive(*, player: Player, actor: str, after: Player | None = None) -> Player:
-    """Bring an eliminated player back, at a random place in the cycle or right after `after`."""
+    """Bring an eliminated player back, right after `after`, or at a random place that breaks as few of
+    the game's constraints as it can."""
     with _locked_game(player.game_id) as game:
         _require_live(game)
         player = Player.objects.get(pk=player.pk)
@@ -603,8 +630,15 @@ def player_revive(*, player: Player, actor: str, after: Player | None = None) ->
         player.dropped_out = False
         player.eliminated_at = None
         _save(player, "alive", "dropped_out", "eliminated_at")
-        _insert(game, player, after=after, actor=actor)
-        _event(game, "player_revived", actor, player=player, after=after.pk if after else None)
+        broken = _insert(game, player, after=after, actor=actor)
+        _event(
+            game,
+            "player_revived",
+            actor,
+            player=player,
+            after=after.pk if after else None,
+            broken_links=broken,
+        )
         return player
 
 
@@ -886,6 +920,114 @@ def _link_cycle(game, players):
     _touched(*players)
 
 
+def _forbidden(game):
+    """`forbidden(hunter, target)`: 1 if the game would rather `hunter` did not hunt `target`, else 0."""
+    pairs = {frozenset(pair) for pair in game.forbidden_pairs.values_list("a_id", "b_id")}
+    same_group = game.avoid_same_group
+
+    def forbidden(hunter, target):
+        if same_group and _group_key(hunter) and _group_key(hunter) == _group_key(target):
+            return 1
+        return int(frozenset((hunter.pk, target.pk)) in pairs)
+
+    return forbidden
+
+
+def _draw_cycle(game, players):
+    """A random order of `players` (each hunts the next, the last the first) and how many of its links
+    the game forbids. A random order (groups spread out when the game asks), then random swaps that
+    never add a forbidden link, until none is left or the budget is spent: best effort when the
+    constraints cannot all hold."""
+    if game.avoid_same_group:
+        players = _spread_groups(players)
+    else:
+        rng.shuffle(players)
+    forbidden = _forbidden(game)
+    n = len(players)
+    if n < 3:
+        return players, sum(forbidden(players[i], players[(i + 1) % n]) for i in range(n))
+
+    def cost(i):  # the link from position i to the next one
+        return forbidden(players[i % n], players[(i + 1) % n])
+
+    bad = _IndexSet(i for i in range(n) if cost(i))
+    deadline = time.monotonic() + DRAW_SECONDS
+    for attempt in range(DRAW_SWAPS_PER_PLAYER * n):
+        if not bad or (attempt % 1000 == 0 and time.monotonic() > deadline):
+            break
+        # Move the player at the end of a forbidden link; half the time to the end of another one,
+        # which mends two links at once when two groups crowd each other.
+        i = (bad.choice() + 1) % n
+        j = (bad.choice() + 1) % n if rng.random() < 0.5 else rng.randrange(n)
+        links = {(i - 1) % n, i, (j - 1) % n, j}
+        before = sum(cost(k) for k in links)
+        players[i], players[j] = players[j], players[i]
+        if sum(cost(k) for k in links) > before:
+            players[i], players[j] = players[j], players[i]
+            continue
+        for k in links:
+            if cost(k):
+                bad.add(k)
+            else:
+                bad.discard(k)
+    return players, len(bad)
+
+
+def _group_key(player):
+    return namesake_key("", player.group)[1]
+
+
+def _spread_groups(players):
+    """A random order in which, as far as the group sizes allow, nobody comes right after someone of
+    their own group: each step takes a random player outside the previous one's group, from the
+    largest group when it would no longer fit otherwise."""
+    groups: dict[str, list[Player]] = {}
+    for player in players:
+        groups.setdefault(_group_key(player), []).append(player)
+    for members in groups.values():
+        rng.shuffle(members)
+    order: list[Player] = []
+    previous = None
+    while len(order) < len(players):
+        left = {key: members for key, members in groups.items() if members}
+        candidates = [key for key in left if key != previous or not key] or list(left)
+        largest = max((key for key in candidates if key), key=lambda key: len(left[key]), default="")
+        if largest and 2 * len(left[largest]) >= len(players) - len(order):
+            key = largest
+        else:
+            key = rng.choices(candidates, weights=[len(left[key]) for key in candidates])[0]
+        order.append(groups[key].pop())
+        previous = key
+    return order
+
+
+class _IndexSet:
+    """A set of ints with a random pick in constant time (a list, and each value's place in it)."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        self.places = {value: place for place, value in enumerate(self.values)}
+
+    def __len__(self):
+        return len(self.values)
+
+    def choice(self):
+        return rng.choice(self.values)
+
+    def add(self, value):
+        if value not in self.places:
+            self.places[value] = len(self.values)
+            self.values.append(value)
+
+    def discard(self, value):
+        place = self.places.pop(value, None)
+        if place is not None:
+            last = self.values.pop()
+            if place < len(self.values):
+                self.values[place] = last
+                self.places[last] = place
+
+
 def _deal(pool, count):
     """`count` missions from the pool, each used once before any is used twice."""
     dealt: list[Mission] = []
@@ -909,9 +1051,22 @@ def _draw_mission(game, exclude=None):
 
 
 def _insert(game, player, *, after, actor):
-    """Put an alive player without a target into the cycle, right after `after` (random if None)."""
+    """Put an alive player without a target into the cycle, right after `after`; if None, at a random
+    place among those that break the fewest of the game's constraints. Returns how many links it
+    makes that the game forbids."""
+    forbidden = _forbidden(game)
+    others = list(game.players.alive().exclude(pk=player.pk))
+    targets = {other.pk: other for other in others}
+    places = {
+        other: forbidden(other, player)
+        + (forbidden(player, targets[other.target_id]) if other.target_id in targets else 0)
+        for other in others
+    }
     if after is None:
-        after = rng.choice(list(game.players.alive().exclude(pk=player.pk)))
+        broken = min(places.values())
+        after = rng.choice([other for other, cost in places.items() if cost == broken])
+    else:
+        broken = places[after]
     target_id = after.target_id
     after.target = None
     _save(after, "target")
@@ -921,6 +1076,7 @@ def _insert(game, player, *, after, actor):
     after.target = player
     _save(after, "target")
     _cancel_stale_kills(game, actor)
+    return broken
 
 
 def _claim(game, killer, victim, method, actor):

@@ -28,6 +28,7 @@ def game_form(game, *, name=None, missions=None, delete=()):
     data = {"name": name or game.name}
     current = list(game.missions.order_by("pk"))
     data.update({"missions-TOTAL_FORMS": str(len(current)), "missions-INITIAL_FORMS": str(len(current))})
+    data.update({"forbidden_pairs-TOTAL_FORMS": "0", "forbidden_pairs-INITIAL_FORMS": "0"})
     for i, mission in enumerate(current):
         text, active = (missions or {}).get(mission, (mission.text, mission.active))
         data[f"missions-{i}-id"], data[f"missions-{i}-game"] = mission.pk, game.pk

@@ -146,6 +146,8 @@ def test_the_options_cannot_be_changed_in_the_game_form(gm_client, running_game)
             "confirmation_mode": "automatic",
             "missions-TOTAL_FORMS": "0",
             "missions-INITIAL_FORMS": "0",
+            "forbidden_pairs-TOTAL_FORMS": "0",
+            "forbidden_pairs-INITIAL_FORMS": "0",
         },
     )
 
@@ -279,6 +281,8 @@ def test_adding_a_game_with_missions_opens_its_dashboard(gm_client):
             "claim_timeout_action": "confirm",
             "missions-TOTAL_FORMS": "2",
             "missions-INITIAL_FORMS": "0",
+            "forbidden_pairs-TOTAL_FORMS": "0",
+            "forbidden_pairs-INITIAL_FORMS": "0",
             "missions-0-text": "Sing a song",
             "missions-0-active": "on",
             "missions-1-text": "Shake hands",

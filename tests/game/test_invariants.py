@@ -27,8 +27,15 @@ class GameMachine(RuleBasedStateMachine):
         super().__init__()
         # Hypothesis replays examples to shrink them: the rules' shuffles must replay too.
         rules.rng = random.Random(0)
-        # With a claim timeout from the start, so that time passing settles claims in most examples.
-        self.game = make_game(players=6, missions=4, start=True, claim_timeout_minutes=60)
+        # With a claim timeout from the start, so that time passing settles claims in most examples;
+        # groups and a forbidden pair: the draws and insertions work around them.
+        self.game = make_game(players=6, missions=4, claim_timeout_minutes=60, avoid_same_group=True)
+        players = list(self.game.players.all())
+        for i, player in enumerate(players):
+            player.group = "AB"[i % 2] if i < 4 else ""
+        Player.objects.bulk_update(players, ["group"])
+        rules.forbidden_pair_add(game=self.game, a=players[0], b=players[5], actor="gm")
+        rules.game_start(game=self.game, actor="test")
         self.pages = {}  # player id -> {ETag: page} for every ETag they had
 
     def pick(self, data, queryset):
@@ -75,9 +82,14 @@ class GameMachine(RuleBasedStateMachine):
         if player:
             self.attempt(lambda: rules.player_drop_out(player=player, actor="gm"))
 
-    @rule()
-    def join(self):
-        self.attempt(lambda: rules.player_join(game=self.game, name="Late", actor="gm"))
+    @rule(group=st.sampled_from(["", "A", "B"]))
+    def join(self, group):
+        self.attempt(lambda: rules.player_join(game=self.game, name="Late", group=group, actor="gm"))
+
+    @rule(data=st.data())
+    def forbid(self, data):
+        a, b = self.pick(data, self.game.players.all()), self.pick(data, self.game.players.all())
+        self.attempt(lambda: rules.forbidden_pair_add(game=self.game, a=a, b=b, actor="gm"))
 
     @rule(data=st.data(), random_place=st.booleans())
     def revive(self, data, random_place):
@@ -118,8 +130,9 @@ class GameMachine(RuleBasedStateMachine):
         mode=st.sampled_from(Game.ConfirmationMode.values),
         timeout=st.sampled_from([0, 1, 60]),
         action=st.sampled_from(Game.ClaimTimeoutAction.values),
+        avoid_same_group=st.booleans(),
     )
-    def options(self, mode, timeout, action):
+    def options(self, mode, timeout, action, avoid_same_group):
         self.attempt(
             lambda: rules.game_set_options(
                 game=self.game,
@@ -129,6 +142,7 @@ class GameMachine(RuleBasedStateMachine):
                 killer_inherits_mission=False,
                 claim_timeout_minutes=timeout,
                 claim_timeout_action=action,
+                avoid_same_group=avoid_same_group,
             )
         )
 
