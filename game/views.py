@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from game import players, polls, ratelimit, rules, validators, visible
+from game import notices, players, polls, ratelimit, rules, validators, visible
 from game.models import Game, Kill
 
 
@@ -166,6 +166,11 @@ def dashboard(request, player):
         "game/dashboard.html",
         {"me": visible.me(player), "poll": ("api_me", polls.me_etag(player)), "player": player},
     )
+
+
+@player_required
+def notices_page(request, player):
+    return render(request, "game/notices.html", {"notices": notices.latest(player, notices.PAGE_LENGTH)})
 
 
 @player_required
