@@ -330,6 +330,34 @@ class Event(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor} · {self.get_kind_display()}"
 
 
+class Notice(models.Model):
+    """A line of one player's own timeline: why their page changed. Recorded by the rules (rules._notify)
+    as a kind and the kill it is about; the text is written at reading time (game/notices.py), in the
+    reader's language and with the names as they are then (erased ones too)."""
+
+    class Kind(models.TextChoices):
+        CLAIM_ON_YOU = "claim_on_you", _("A kill claimed on you")
+        CLAIM_CONFIRMED = "claim_confirmed", _("Your kill confirmed")
+        CLAIM_DENIED = "claim_denied", _("Your kill denied")
+        CLAIM_REJECTED = "claim_rejected", _("Your kill rejected")
+        CLAIM_UNDONE = "claim_undone", _("Your kill undone")
+        ELIMINATED = "eliminated", _("You were eliminated")
+        NEW_TARGET = "new_target", _("A new target")
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="notices")
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=40, choices=Kind)
+    kill = models.ForeignKey(Kill, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["player", "-id"])]
+
+    def __str__(self):
+        return f"{self.player_id} · {self.kind}"
+
+
 class RateLimitCounter(models.Model):
     """A count in one time window (game/ratelimit.py), when Redis does not hold them: failed guesses,
     and the Google Sheets sync's calls (sheets_sync/budget.py)."""

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from game import audit, codes, polls, validators
 from game.errors import RuleError, WrongDeathCode
-from game.models import Event, ForbiddenPair, Game, Kill, Mission, Player, namesake_key
+from game.models import Event, ForbiddenPair, Game, Kill, Mission, Notice, Player, namesake_key
 
 logger = logging.getLogger(__name__)
 rng = random.SystemRandom()
@@ -219,6 +219,11 @@ def game_rename(*, game: Game, name: str, actor: str) -> Game:
 # Sent inside the erasure's transaction with `game`: an app that keeps its own copy of the players'
 # data (sheets_sync, the cells of the last sync) forgets it in the same commit. (game imports no app.)
 personal_data_erased = Signal()
+
+# Sent inside a rule's transaction, once per rule that recorded notices, with `game` and `notices` (the
+# Notice rows, saved): an app that delivers them elsewhere (e-mail) queues its work in the same commit,
+# so that the work exists exactly when the rule committed. (game imports no app.)
+notices_recorded = Signal()
 
 
 def game_erase_personal_data(*, game: Game, actor: str) -> Game:
@@ -412,6 +417,8 @@ def kill_declare(*, killer: Player, actor: str, target_id: int | None = None) ->
         _event(game, "kill_declared", actor, player=killer, kill=kill.pk, victim=victim.pk)
         if game.confirmation_mode == Game.ConfirmationMode.AUTOMATIC:
             _confirm(game, kill, actor)
+        else:
+            _notify(victim.pk, Notice.Kind.CLAIM_ON_YOU, kill)
         return kill
 
 
@@ -444,6 +451,7 @@ def kill_deny(*, kill: Kill, actor: str) -> Kill:
         kill.status = Kill.Status.DENIED
         _save(kill, "status")
         _event(game, "kill_denied", actor, player=kill.victim, kill=kill.pk)
+        _notify(kill.killer_id, Notice.Kind.CLAIM_DENIED, kill)
         return kill
 
 
@@ -458,6 +466,7 @@ def kill_reject(*, kill: Kill, actor: str, reason: str) -> Kill:
             raise RuleError(_("This kill is no longer waiting for an answer."))
         _close(kill, Kill.Status.REJECTED, actor, reason)
         _event(game, "kill_rejected", actor, player=kill.killer, kill=kill.pk, reason=reason)
+        _notify(kill.killer_id, Notice.Kind.CLAIM_REJECTED, kill)
         return kill
 
 
@@ -716,13 +725,15 @@ def mission_delete(*, mission: Mission, actor: str) -> None:
 
 
 class _Change:
-    """What a rule changed, gathered as it runs: whether anything did, and whose own page."""
+    """What a rule changed, gathered as it runs: whether anything did, whose own page, and the notices
+    it recorded to tell some of those players why."""
 
     def __init__(self, game_id):
         self.game_id = game_id
         self.changed = False
         self.everyone = False
         self.players = set()
+        self.notices = []
 
 
 _change: ContextVar[_Change] = ContextVar("rules_change")
@@ -738,6 +749,8 @@ def _locked_game(game_id):
         token = _change.set(change)
         try:
             yield game
+            if change.notices:
+                notices_recorded.send(sender=Game, game=game, notices=change.notices)
             _stamp(change)
         finally:
             _change.reset(token)
@@ -785,15 +798,26 @@ def _touched(*players, everyone=False):
     change.players.update(getattr(player, "pk", player) for player in players if player is not None)
 
 
+def _notify(player_id, kind, kill):
+    """Tell the player why their page changed: a Notice, whose text is written when they read it."""
+    change = _change.get()
+    notice = Notice.objects.create(game_id=change.game_id, player_id=player_id, kind=kind, kill=kill)
+    change.notices.append(notice)
+    _touched(player_id)
+
+
 def _seen_by(player):
     """Whose page shows `player`'s name and group: their hunter's, the other side's of an open kill on
-    or by them, and everyone's once they won."""
+    or by them, the readers of notices about a kill by or on them, and everyone's once they won."""
     if Game.objects.filter(pk=player.game_id, winner=player).exists():
         return Player.objects.filter(game_id=player.game_id).values_list("pk", flat=True)
     open_kills = Kill.objects.open().filter(Q(killer=player) | Q(victim=player))
     return [
         *Player.objects.filter(target=player).values_list("pk", flat=True),
         *(pk for kill in open_kills for pk in (kill.killer_id, kill.victim_id)),
+        *Notice.objects.filter(Q(kill__killer=player) | Q(kill__victim=player)).values_list(
+            "player_id", flat=True
+        ),
     ]
 
 
@@ -1115,6 +1139,11 @@ def _confirm(game, kill, actor):
         killer.mission = _draw_mission(game, exclude=killer.mission_id)
     _save(killer, "kill_count", "target", "mission")
 
+    _notify(killer.pk, Notice.Kind.CLAIM_CONFIRMED, kill)
+    _notify(victim.pk, Notice.Kind.ELIMINATED, kill)
+    if killer.target_id is not None:
+        _notify(killer.pk, Notice.Kind.NEW_TARGET, kill)
+
     _cancel_stale_kills(game, actor)
     _event(game, "kill_confirmed", actor, player=victim, kill=kill.pk, killer=killer.pk, method=kill.method)
     _finish_if_won(game, actor, kill=kill.pk)
@@ -1168,6 +1197,7 @@ def _undo_kill(game, kill, actor, reason):
     _close(kill, Kill.Status.CANCELLED, actor, reason)
     _cancel_stale_kills(game, actor)
     _event(game, "kill_undone", actor, player=victim, kill=kill.pk, reason=reason)
+    _notify(killer.pk, Notice.Kind.CLAIM_UNDONE, kill)
     return kill
 
 

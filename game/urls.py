@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/<str:code>/", views.old_login_link, name="old_login_link"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.dashboard, name="dashboard"),
+    path("me/notices/", views.notices_page, name="notices"),
     path("me/declare/", views.declare, name="declare"),
     path("me/death-code/", views.death_code, name="death_code"),
     path("me/death/", views.report_death, name="report_death"),

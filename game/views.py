@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from game import players, polls, ratelimit, recap, rules, validators, visible
+from game import notices, players, polls, ratelimit, recap, rules, validators, visible
 from game.models import Game, Kill
 
 
@@ -172,6 +172,11 @@ def dashboard(request, player):
             "story": recap.story(player) if finished else None,
         },
     )
+
+
+@player_required
+def notices_page(request, player):
+    return render(request, "game/notices.html", {"notices": notices.latest(player, notices.PAGE_LENGTH)})
 
 
 @player_required

@@ -5,7 +5,7 @@ A player sees their own target, mission, codes and kills, and public facts about
 reveal another living player's target.
 """
 
-from game import codes, polls
+from game import codes, notices, polls
 from game.models import Game, Player
 
 FEED_LENGTH = 50
@@ -37,6 +37,8 @@ def me(player):
         "mission": player.mission.text if live and player.mission_id else None,
         "kill_against_me": kills.get(("against", player.pk)),
         "my_kill": kills.get(("mine", player.pk)),
+        # The rules stamp the player's version with every notice: the newest ride in the ETagged page.
+        "notices": notices.latest(player),
     }
 
 

@@ -23,7 +23,10 @@ from tests.conftest import fresh, link_cycle, login
 pytestmark = pytest.mark.django_db
 
 # Every page and endpoint a player can fetch, public and their own.
-SEEN = ["/api/leaderboard", "/api/feed", "/api/me", "/leaderboard/", "/results/", "/rules/", "/me/"]
+SEEN = [
+    *("/api/leaderboard", "/api/feed", "/api/me"),
+    *("/leaderboard/", "/results/", "/rules/", "/me/", "/me/notices/"),
+]
 # Two watchers: the victim's target, who gets a new hunter, and a player further along the chain.
 WATCHERS = ["Bystander", "Player 3"]
 

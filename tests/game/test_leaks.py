@@ -12,7 +12,7 @@ from tests.conftest import fresh, login
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/me/", "/leaderboard/", "/results/", "/rules/"]
+PAGES = ["/", "/me/", "/me/notices/", "/leaderboard/", "/results/", "/rules/"]
 API = ["/api/me", "/api/leaderboard", "/api/feed"]
 
 
@@ -83,7 +83,8 @@ def test_the_api_shows_only_my_own_target(busy_cast):
             assert me["target"]["name"] == player.target.name
         else:
             assert me["target"] is None and me["mission"] is None
-        assert set(me) == {"player", "game", "target", "mission", "kill_against_me", "my_kill"}
+        assert set(me) == {"player", "game", "target", "mission", "kill_against_me", "my_kill", "notices"}
+        assert all(set(notice) == {"id", "kind", "at", "text"} for notice in me["notices"])
         assert set(me["player"]) == {
             "id",
             "name",
@@ -100,8 +101,14 @@ def test_the_dashboard_names_only_my_target_and_the_players_of_my_own_claims(bus
     cast = busy_cast
     names = {p.pk: p.name for p in cast.game.players.all()}
     for player in cast.game.players.alive():
-        page = everything_seen_by(player)["/me/"]
-        allowed = {player.pk, player.target_id}
+        seen = everything_seen_by(player)
+        page = seen["/me/"] + seen["/me/notices/"]
+        # The players I eliminated, named in my notices: out of the game, nobody hunts them.
+        allowed = {
+            player.pk,
+            player.target_id,
+            *player.kills_made.confirmed().values_list("victim_id", flat=True),
+        }
         allowed |= set(Kill.objects.open().filter(victim=player).values_list("killer_id", flat=True))
         allowed |= set(Kill.objects.open().filter(killer=player).values_list("victim_id", flat=True))
         for pk, name in names.items():

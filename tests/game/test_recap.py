@@ -77,7 +77,8 @@ def test_a_running_game_tells_no_story(client, cast):
 
     page = login(client, cast.victim).get(reverse("dashboard")).content.decode()
 
-    assert "You were eliminated by" not in page
+    assert "You were eliminated by" in page  # the notice, while the game runs
+    assert "with the mission" not in page  # but not the story, told once it is over
 
 
 # --- The public page ------------------------------------------------------------------------------

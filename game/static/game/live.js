@@ -19,12 +19,37 @@
     });
   }
 
+  function newestNotice(root) {
+    return Math.max.apply(null, [0].concat(Array.prototype.map.call(root.querySelectorAll("[data-notice]"), function (item) {
+      return Number(item.dataset.notice);
+    })));
+  }
+
+  function banner(fresh, since) {
+    // The notices that came with this change, on top of the page: why it changed under the player.
+    var items = Array.prototype.filter.call(fresh.querySelectorAll("[data-notice]"), function (item) {
+      return Number(item.dataset.notice) > since;
+    });
+    if (!items.length) return;
+    var box = document.createElement("div");
+    box.className = "message notice-banner";
+    box.setAttribute("role", "status");
+    items.forEach(function (item) {
+      var line = document.createElement("p");
+      line.textContent = item.lastChild.textContent.trim();
+      box.appendChild(line);
+    });
+    fresh.prepend(box);
+  }
+
   function refresh() {
     return fetch(location.href, { credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
-        if (fresh) document.querySelector("main").replaceWith(fresh);
+        if (!fresh) return;
+        banner(fresh, newestNotice(document));
+        document.querySelector("main").replaceWith(fresh);
       });
   }
 
