@@ -204,14 +204,16 @@ GAME_ACTIONS = {
 
 
 def _draw_warning(game):
-    """What a start or reshuffle could not keep out of the cycle (rules._draw_cycle)."""
-    if not game.broken_links:
+    """What a start or reshuffle could not keep out of the cycle (rules._draw_cycle), as its Event says."""
+    draw = game.events.filter(kind__in=["game_started", "game_reshuffled"]).latest("pk")
+    broken = draw.data["broken_links"]
+    if not broken:
         return None
     return ngettext(
         "No draw could keep every constraint: %(count)d player hunts a target the game forbids.",
         "No draw could keep every constraint: %(count)d players hunt a target the game forbids.",
-        game.broken_links,
-    ) % {"count": game.broken_links}
+        broken,
+    ) % {"count": broken}
 
 
 def game_action(request, pk, action):

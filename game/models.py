@@ -86,10 +86,6 @@ class Game(models.Model):
         ),
     )
 
-    # Not stored: set by rules.game_start and rules.game_reshuffle, how many links of the cycle they
-    # drew are ones the game forbids (the Event keeps it too).
-    broken_links = 0
-
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("game")

@@ -62,8 +62,8 @@ def actor_for_user(user):
 
 def game_start(*, game: Game, actor: str) -> Game:
     """Put every player in one random cycle and hand out missions, without repeats while the pool allows.
-    The cycle keeps out the hunts the game forbids as far as it can (`_draw_cycle`); the game comes back
-    with `broken_links`, how many it could not keep out."""
+    The cycle keeps out the hunts the game forbids as far as it can (`_draw_cycle`); its Event says how
+    many it could not keep out (`broken_links`)."""
     with _locked_game(game.pk) as game:
         if game.status != Game.Status.SETUP:
             raise RuleError(_("The game has already started."))
@@ -73,7 +73,7 @@ def game_start(*, game: Game, actor: str) -> Game:
         pool = list(game.missions.filter(active=True))
         if not pool:
             raise RuleError(_("Add at least one mission to the pool first."))
-        players, game.broken_links = _draw_cycle(game, players)
+        players, broken = _draw_cycle(game, players)
         missions = _deal(pool, len(players))
         for player, mission in zip(players, missions, strict=True):
             player.mission = mission
@@ -81,7 +81,7 @@ def game_start(*, game: Game, actor: str) -> Game:
         game.status = Game.Status.RUNNING
         game.started_at = timezone.now()
         _save(game, "status", "started_at")
-        _event(game, "game_started", actor, players=len(players), broken_links=game.broken_links)
+        _event(game, "game_started", actor, players=len(players), broken_links=broken)
         return game
 
 
@@ -291,16 +291,16 @@ def game_delete(*, game: Game, actor: str) -> None:
 
 def game_reshuffle(*, game: Game, actor: str) -> Game:
     """A new random cycle over the players still alive; each keeps their mission. Like game_start, it
-    avoids forbidden hunts and sets `broken_links`."""
+    avoids forbidden hunts and its Event counts those it could not."""
     with _locked_game(game.pk) as game:
         _require_live(game)
-        players, game.broken_links = _draw_cycle(game, list(game.players.alive()))
+        players, broken = _draw_cycle(game, list(game.players.alive()))
         for player in players:
             if player.mission_id is None:
                 player.mission = _draw_mission(game)
         _link_cycle(game, players)
         _cancel_stale_kills(game, actor)
-        _event(game, "game_reshuffled", actor, players=len(players), broken_links=game.broken_links)
+        _event(game, "game_reshuffled", actor, players=len(players), broken_links=broken)
         return game
 
 
